@@ -1,0 +1,144 @@
+//! Reading the reserved columns LanceDB puts in its results: `_rowid`,
+//! `_distance` (vector side, smaller is better) and `_score` (full-text side,
+//! larger is better).
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Float16Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type,
+    UInt32Type, UInt64Type, UInt8Type,
+};
+use arrow_array::{Array, ArrowPrimitiveType, RecordBatch};
+use arrow_schema::DataType;
+
+use crate::error::{Error, Result};
+
+pub const ROW_ID: &str = "_rowid";
+pub const DISTANCE: &str = "_distance";
+pub const SCORE: &str = "_score";
+pub const RELEVANCE_SCORE: &str = "_relevance_score";
+
+const ROW_ID_HINT: &str =
+    "; ask the search for row ids (LanceDB: `.withRowId()` in TypeScript, `.with_row_id(True)` in Python)";
+
+fn missing(batch: &RecordBatch, input: &str, column: &str, hint: &'static str) -> Error {
+    let names: Vec<&str> = batch
+        .schema_ref()
+        .fields()
+        .iter()
+        .map(|f| f.name().as_str())
+        .collect();
+    Error::MissingColumn {
+        input: input.to_string(),
+        column: column.to_string(),
+        found: if names.is_empty() {
+            "none: the batch has no schema".to_string()
+        } else {
+            names.join(", ")
+        },
+        hint,
+    }
+}
+
+/// The `_rowid` column as `u64`s. Any integer type is accepted; nulls and
+/// negative ids are errors.
+pub fn row_ids(batch: &RecordBatch, input: &str) -> Result<Vec<u64>> {
+    let column = batch
+        .column_by_name(ROW_ID)
+        .ok_or_else(|| missing(batch, input, ROW_ID, ROW_ID_HINT))?;
+    if let Some(row) = first_null(column.as_ref()) {
+        return Err(Error::NullValue {
+            input: input.to_string(),
+            column: ROW_ID.to_string(),
+            row,
+        });
+    }
+    fn unsigned<T: ArrowPrimitiveType>(a: &dyn Array) -> Vec<u64>
+    where
+        T::Native: Into<u64>,
+    {
+        a.as_primitive::<T>().values().iter().map(|v| (*v).into()).collect()
+    }
+    fn signed<T: ArrowPrimitiveType>(a: &dyn Array, input: &str) -> Result<Vec<u64>>
+    where
+        T::Native: Into<i64>,
+    {
+        a.as_primitive::<T>()
+            .values()
+            .iter()
+            .enumerate()
+            .map(|(row, v)| {
+                u64::try_from((*v).into()).map_err(|_| Error::InvalidArgument(format!(
+                    "{input}: column `{ROW_ID}` holds a negative id ({}) at row {row}",
+                    (*v).into()
+                )))
+            })
+            .collect()
+    }
+    let column = column.as_ref();
+    match column.data_type() {
+        DataType::UInt64 => Ok(column.as_primitive::<UInt64Type>().values().to_vec()),
+        DataType::UInt32 => Ok(unsigned::<UInt32Type>(column)),
+        DataType::UInt16 => Ok(unsigned::<UInt16Type>(column)),
+        DataType::UInt8 => Ok(unsigned::<UInt8Type>(column)),
+        DataType::Int64 => signed::<Int64Type>(column, input),
+        DataType::Int32 => signed::<Int32Type>(column, input),
+        DataType::Int16 => signed::<Int16Type>(column, input),
+        DataType::Int8 => signed::<Int8Type>(column, input),
+        other => Err(Error::ColumnType {
+            input: input.to_string(),
+            column: ROW_ID.to_string(),
+            found: other.clone(),
+            expected: "an integer type (UInt64 as LanceDB writes it)",
+        }),
+    }
+}
+
+fn first_null(array: &dyn Array) -> Option<usize> {
+    if array.null_count() == 0 {
+        return None;
+    }
+    (0..array.len()).find(|&i| array.is_null(i))
+}
+
+/// Checks that a score column, where present, is floating point.
+pub fn check_score_type(batch: &RecordBatch, input: &str, column: &str) -> Result<()> {
+    match batch.column_by_name(column).map(|c| c.data_type()) {
+        None | Some(DataType::Float16 | DataType::Float32 | DataType::Float64) => Ok(()),
+        Some(other) => Err(Error::ColumnType {
+            input: input.to_string(),
+            column: column.to_string(),
+            found: other.clone(),
+            expected: "a floating-point type (Float32 or Float64)",
+        }),
+    }
+}
+
+/// A floating-point score column as `f64`s, nulls as `None`. The column must
+/// exist; NaN and infinities are errors.
+pub fn scores(batch: &RecordBatch, input: &str, column: &str) -> Result<Vec<Option<f64>>> {
+    check_score_type(batch, input, column)?;
+    let array = batch
+        .column_by_name(column)
+        .ok_or_else(|| missing(batch, input, column, ""))?;
+    fn collect<T: ArrowPrimitiveType>(a: &dyn Array, f: impl Fn(T::Native) -> f64) -> Vec<Option<f64>> {
+        a.as_primitive::<T>().iter().map(|v| v.map(&f)).collect()
+    }
+    let values = match array.data_type() {
+        DataType::Float16 => collect::<Float16Type>(array, |v| v.to_f64()),
+        DataType::Float32 => collect::<Float32Type>(array, f64::from),
+        _ => collect::<Float64Type>(array, |v| v),
+    };
+    if let Some((row, value)) = values
+        .iter()
+        .enumerate()
+        .find_map(|(row, v)| v.filter(|v| !v.is_finite()).map(|v| (row, v)))
+    {
+        return Err(Error::NonFinite {
+            input: input.to_string(),
+            column: column.to_string(),
+            row,
+            value,
+        });
+    }
+    Ok(values)
+}

@@ -1,0 +1,73 @@
+//! Mean reciprocal rank fusion.
+
+use arrow_array::RecordBatch;
+
+use super::first_ranks;
+use crate::error::{Error, Result};
+use crate::merge::Candidates;
+use crate::ReturnScore;
+
+/// Hybrid: weightVector / rank_v + weightFts / rank_f, ranks from 1, a side
+/// where the row is absent adding 0. Multivector: the mean over the result
+/// sets of 1 / rank. A row id repeated within one list counts at its first
+/// (best) rank.
+#[derive(Clone, Debug)]
+pub struct Mrr {
+    weight_vector: f64,
+    weight_fts: f64,
+    return_score: ReturnScore,
+}
+
+impl Mrr {
+    pub fn new(weight_vector: f64, weight_fts: f64, return_score: ReturnScore) -> Result<Self> {
+        for (option, w) in [("weightVector", weight_vector), ("weightFts", weight_fts)] {
+            if !(0.0..=1.0).contains(&w) {
+                return Err(Error::InvalidOption {
+                    option,
+                    message: format!("must be between 0 and 1, got {w}"),
+                });
+            }
+        }
+        if (weight_vector + weight_fts - 1.0).abs() > 1e-6 {
+            return Err(Error::InvalidOption {
+                option: "weightVector",
+                message: format!(
+                    "weightVector + weightFts must equal 1, got {weight_vector} + {weight_fts}"
+                ),
+            });
+        }
+        Ok(Self {
+            weight_vector,
+            weight_fts,
+            return_score,
+        })
+    }
+
+    pub fn rerank_hybrid(&self, vector: RecordBatch, fts: RecordBatch) -> Result<RecordBatch> {
+        let candidates = Candidates::hybrid(vector, fts)?;
+        self.rank(candidates, &[self.weight_vector, self.weight_fts])
+    }
+
+    pub fn rerank_multivector(&self, sets: Vec<RecordBatch>, deduplicate: bool) -> Result<RecordBatch> {
+        let candidates = Candidates::multivector(sets, deduplicate)?;
+        let weight = 1.0 / candidates.input_row_ids().len() as f64;
+        let weights = vec![weight; candidates.input_row_ids().len()];
+        self.rank(candidates, &weights)
+    }
+
+    fn rank(&self, candidates: Candidates, weights: &[f64]) -> Result<RecordBatch> {
+        let ranks: Vec<_> = candidates.input_row_ids().iter().map(|ids| first_ranks(ids)).collect();
+        let scores: Vec<f64> = candidates
+            .rows
+            .iter()
+            .map(|c| {
+                ranks
+                    .iter()
+                    .zip(weights)
+                    .filter_map(|(r, w)| r.get(&c.row_id).map(|&rank| w / rank as f64))
+                    .sum()
+            })
+            .collect();
+        candidates.into_ranked(&scores, self.return_score)
+    }
+}

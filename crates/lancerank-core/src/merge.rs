@@ -1,0 +1,267 @@
+//! Merging result sets into one list of candidates, one per row id, and
+//! turning a ranking of those candidates back into a record batch.
+//!
+//! A candidate remembers where each of its values lives: its ordinary
+//! columns come from the first input that holds the row (vector rows before
+//! full-text rows, earlier result sets before later ones), `_distance` from
+//! the vector side and `_score` from the full-text side. Columns are copied
+//! once, straight into the output order, with Arrow's `interleave`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arrow_array::{new_null_array, Array, ArrayRef, Float32Array, RecordBatch, UInt64Array};
+use arrow_schema::{DataType, Field, Metadata, Schema};
+
+use crate::columns::{self, DISTANCE, RELEVANCE_SCORE, ROW_ID, SCORE};
+use crate::error::{Error, Result};
+use crate::ReturnScore;
+
+/// Where a value lives: (input index, row index).
+type Source = (usize, usize);
+
+/// One row of the merged result.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub row_id: u64,
+    /// The row its ordinary columns are copied from.
+    pub primary: Source,
+    /// The row its `_distance` comes from, if any.
+    pub distance: Option<Source>,
+    /// The row its `_score` comes from, if any.
+    pub score: Option<Source>,
+}
+
+/// Named inputs and the candidates merged from them.
+#[derive(Debug)]
+pub struct Candidates {
+    inputs: Vec<(String, RecordBatch)>,
+    row_ids: Vec<Vec<u64>>,
+    fields: Vec<Field>,
+    metadata: Metadata,
+    /// Hybrid results always carry `_distance` and `_score` under `ReturnScore::All`.
+    hybrid: bool,
+    pub rows: Vec<Candidate>,
+}
+
+impl Candidates {
+    /// Vector and full-text results, merged by `_rowid`: vector rows first in
+    /// their order, then the full-text rows not seen among them.
+    pub fn hybrid(vector: RecordBatch, fts: RecordBatch) -> Result<Self> {
+        let inputs = vec![
+            ("vector results".to_string(), vector),
+            ("full-text results".to_string(), fts),
+        ];
+        let mut merged = Self::prepare(inputs, true)?;
+        let mut index: HashMap<u64, usize> = HashMap::with_capacity(
+            merged.row_ids[0].len() + merged.row_ids[1].len(),
+        );
+        for (side, ids) in merged.row_ids.iter().enumerate() {
+            for (row, &row_id) in ids.iter().enumerate() {
+                let source = Some((side, row));
+                match index.get(&row_id) {
+                    Some(&c) => {
+                        let candidate = &mut merged.rows[c];
+                        if side == 1 && candidate.score.is_none() {
+                            candidate.score = source;
+                        }
+                    }
+                    None => {
+                        index.insert(row_id, merged.rows.len());
+                        merged.rows.push(Candidate {
+                            row_id,
+                            primary: (side, row),
+                            distance: if side == 0 { source } else { None },
+                            score: if side == 1 { source } else { None },
+                        });
+                    }
+                }
+            }
+        }
+        Ok(merged)
+    }
+
+    /// Several result sets, concatenated in order. With `deduplicate`, the
+    /// first row of each row id stands for it; without, every row stays.
+    pub fn multivector(sets: Vec<RecordBatch>, deduplicate: bool) -> Result<Self> {
+        if sets.is_empty() {
+            return Err(Error::InvalidArgument(
+                "resultSets must not be empty: pass at least one result set".to_string(),
+            ));
+        }
+        let inputs = sets
+            .into_iter()
+            .enumerate()
+            .map(|(i, b)| (format!("result set {i}"), b))
+            .collect();
+        let mut merged = Self::prepare(inputs, false)?;
+        let mut seen = std::collections::HashSet::new();
+        for (set, ids) in merged.row_ids.iter().enumerate() {
+            for (row, &row_id) in ids.iter().enumerate() {
+                if deduplicate && !seen.insert(row_id) {
+                    continue;
+                }
+                let source = Some((set, row));
+                merged.rows.push(Candidate {
+                    row_id,
+                    primary: (set, row),
+                    distance: source,
+                    score: source,
+                });
+            }
+        }
+        Ok(merged)
+    }
+
+    fn prepare(inputs: Vec<(String, RecordBatch)>, hybrid: bool) -> Result<Self> {
+        let mut row_ids = Vec::with_capacity(inputs.len());
+        for (name, batch) in &inputs {
+            if batch.num_columns() == 0 && batch.num_rows() == 0 {
+                // An empty result without a schema: nothing to merge.
+                row_ids.push(Vec::new());
+                continue;
+            }
+            row_ids.push(columns::row_ids(batch, name)?);
+            columns::check_score_type(batch, name, DISTANCE)?;
+            columns::check_score_type(batch, name, SCORE)?;
+        }
+        let (fields, metadata) = unify_schemas(&inputs)?;
+        Ok(Self {
+            inputs,
+            row_ids,
+            fields,
+            metadata,
+            hybrid,
+            rows: Vec::new(),
+        })
+    }
+
+    /// The inputs' names and batches, in order.
+    pub fn inputs(&self) -> impl Iterator<Item = (&str, &RecordBatch)> {
+        self.inputs.iter().map(|(n, b)| (n.as_str(), b))
+    }
+
+    /// The row ids of each input, in input order (repeats included).
+    pub fn input_row_ids(&self) -> &[Vec<u64>] {
+        &self.row_ids
+    }
+
+    /// Sorts the candidates by `scores` (one per candidate) descending, ties
+    /// keeping merge order, and builds the output batch with a Float32
+    /// `_relevance_score` column. Ranking happens on the Float32 values.
+    pub fn into_ranked(self, scores: &[f64], return_score: ReturnScore) -> Result<RecordBatch> {
+        let relevance: Vec<f32> = scores.iter().map(|&s| s as f32).collect();
+        let mut order: Vec<usize> = (0..self.rows.len()).collect();
+        order.sort_by(|&a, &b| relevance[b].total_cmp(&relevance[a]));
+        let keep_scores = return_score == ReturnScore::All;
+        let mut fields = Vec::with_capacity(self.fields.len() + 3);
+        let mut arrays: Vec<ArrayRef> = Vec::with_capacity(self.fields.len() + 3);
+        let mut has = (false, false);
+        for field in &self.fields {
+            let name = field.name().as_str();
+            if name == ROW_ID {
+                let ids: UInt64Array = order
+                    .iter().map(|&c| self.rows[c].row_id).collect();
+                fields.push(Field::new(ROW_ID, DataType::UInt64, false).with_metadata(field.metadata().clone()));
+                arrays.push(Arc::new(ids));
+                continue;
+            }
+            let pick: fn(&Candidate) -> Option<Source> = match name {
+                DISTANCE => |c| c.distance,
+                SCORE => |c| c.score,
+                _ => |c| Some(c.primary),
+            };
+            if name == DISTANCE || name == SCORE {
+                if !keep_scores {
+                    continue;
+                }
+                if name == DISTANCE { has.0 = true } else { has.1 = true }
+            }
+            let sources: Vec<Option<Source>> = order.iter().map(|&c| pick(&self.rows[c])).collect();
+            arrays.push(self.gather(field, &sources)?);
+            fields.push(field.clone());
+        }
+        if keep_scores && self.hybrid {
+            for (present, name) in [(has.0, DISTANCE), (has.1, SCORE)] {
+                if !present {
+                    fields.push(Field::new(name, DataType::Float32, true));
+                    arrays.push(new_null_array(&DataType::Float32, order.len()));
+                }
+            }
+        }
+        let scores: Float32Array = order.iter().map(|&c| Some(relevance[c])).collect();
+        fields.push(Field::new(RELEVANCE_SCORE, DataType::Float32, true));
+        arrays.push(Arc::new(scores));
+        let schema = Schema::new_with_metadata(fields, self.metadata);
+        Ok(RecordBatch::try_new(Arc::new(schema), arrays)?)
+    }
+
+    /// One output column: the value of `field` at each source, null where
+    /// there is no source or the input lacks the column.
+    fn gather(&self, field: &Field, sources: &[Option<Source>]) -> Result<ArrayRef> {
+        let mut values: Vec<ArrayRef> = self
+            .inputs
+            .iter()
+            .map(|(_, batch)| match batch.column_by_name(field.name()) {
+                Some(column) => Arc::clone(column),
+                None => new_null_array(field.data_type(), batch.num_rows()),
+            })
+            .collect();
+        let null_slot = values.len();
+        values.push(new_null_array(field.data_type(), 1));
+        let indices: Vec<(usize, usize)> = sources
+            .iter()
+            .map(|s| s.unwrap_or((null_slot, 0)))
+            .collect();
+        let refs: Vec<&dyn Array> = values.iter().map(|a| a.as_ref()).collect();
+        Ok(arrow_select::interleave::interleave(&refs, &indices)?)
+    }
+}
+
+/// The union of the inputs' columns, in order of first appearance. A column
+/// missing from some input becomes nullable; one name with two types is an
+/// error. `_rowid` is exempt (it is normalised to UInt64).
+fn unify_schemas(inputs: &[(String, RecordBatch)]) -> Result<(Vec<Field>, Metadata)> {
+    let mut fields: Vec<Field> = Vec::new();
+    let mut first_seen: Vec<usize> = Vec::new();
+    let metadata = inputs
+        .first()
+        .map(|(_, b)| b.schema_ref().metadata().clone())
+        .unwrap_or_default();
+    for (i, (_, batch)) in inputs.iter().enumerate() {
+        let schema = batch.schema_ref();
+        for field in schema.fields() {
+            match fields.iter().position(|f| f.name() == field.name()) {
+                Some(at) => {
+                    let known = &fields[at];
+                    if field.name() != ROW_ID && known.data_type() != field.data_type() {
+                        return Err(Error::SchemaMismatch {
+                            column: field.name().clone(),
+                            first_input: inputs[first_seen[at]].0.clone(),
+                            first: known.data_type().clone(),
+                            second_input: inputs[i].0.clone(),
+                            second: field.data_type().clone(),
+                        });
+                    }
+                    if field.is_nullable() && !known.is_nullable() {
+                        fields[at] = known.clone().with_nullable(true);
+                    }
+                }
+                None => {
+                    fields.push(field.as_ref().clone());
+                    first_seen.push(i);
+                }
+            }
+        }
+    }
+    // A column that some input lacks is null on that input's rows.
+    for field in fields.iter_mut() {
+        let everywhere = inputs
+            .iter()
+            .all(|(_, b)| b.schema_ref().field_with_name(field.name()).is_ok());
+        if !everywhere && !field.is_nullable() {
+            *field = field.clone().with_nullable(true);
+        }
+    }
+    Ok((fields, metadata))
+}

@@ -1,0 +1,7 @@
+'use strict'
+// lancerank: LanceDB-compatible rerankers for Node.js, in Rust.
+
+const { Reranker } = require('./lib/reranker.js')
+const { RRFReranker, LinearCombinationReranker, MRRReranker } = require('./lib/fusion.js')
+
+module.exports = { Reranker, RRFReranker, LinearCombinationReranker, MRRReranker }

@@ -1,0 +1,89 @@
+//! `NativeFusion`: the RRF, linear-combination and MRR rerankers.
+
+use std::sync::Arc;
+
+use lancerank_core::fusion::{Fusion, LinearCombination, Mrr, Rrf};
+use lancerank_core::{ipc, ReturnScore};
+use napi::bindgen_prelude::{Buffer, Uint8Array};
+use napi_derive::napi;
+
+use crate::errors::to_js;
+use crate::task::off_thread;
+
+fn return_score(value: String) -> napi::Result<ReturnScore> {
+    value.parse().map_err(to_js)
+}
+
+#[napi]
+pub struct NativeFusion {
+    inner: Arc<Fusion>,
+}
+
+#[napi]
+impl NativeFusion {
+    #[napi(factory)]
+    pub fn rrf(k: f64, return_score_: String) -> napi::Result<Self> {
+        let rrf = Rrf::new(k, return_score(return_score_)?).map_err(to_js)?;
+        Ok(Self::from(Fusion::Rrf(rrf)))
+    }
+
+    #[napi(factory)]
+    pub fn linear_combination(weight: f64, fill: f64, return_score_: String) -> napi::Result<Self> {
+        let linear = LinearCombination::new(weight, fill, return_score(return_score_)?).map_err(to_js)?;
+        Ok(Self::from(Fusion::LinearCombination(linear)))
+    }
+
+    #[napi(factory)]
+    pub fn mrr(weight_vector: f64, weight_fts: f64, return_score_: String) -> napi::Result<Self> {
+        let mrr = Mrr::new(weight_vector, weight_fts, return_score(return_score_)?).map_err(to_js)?;
+        Ok(Self::from(Fusion::Mrr(mrr)))
+    }
+
+    /// Vector and full-text results as IPC bytes in (null: an empty result),
+    /// the fused result as an IPC stream out.
+    #[napi]
+    pub async fn rerank_hybrid(
+        &self,
+        vector: Option<Uint8Array>,
+        fts: Option<Uint8Array>,
+    ) -> napi::Result<Buffer> {
+        let fusion = Arc::clone(&self.inner);
+        let bytes = off_thread(move || {
+            let vector = ipc::read_optional(vector.as_deref(), "vector results")?;
+            let fts = ipc::read_optional(fts.as_deref(), "full-text results")?;
+            ipc::write_batch(&fusion.rerank_hybrid(vector, fts)?)
+        })
+        .await?;
+        Ok(bytes.into())
+    }
+
+    #[napi]
+    pub async fn rerank_multivector(&self, sets: Vec<Uint8Array>, deduplicate: bool) -> napi::Result<Buffer> {
+        let fusion = Arc::clone(&self.inner);
+        let bytes = off_thread(move || {
+            let batches = sets
+                .iter()
+                .enumerate()
+                .map(|(i, bytes)| ipc::read_batch(bytes, &format!("result set {i}")))
+                .collect::<lancerank_core::Result<Vec<_>>>()?;
+            ipc::write_batch(&fusion.rerank_multivector(batches, deduplicate)?)
+        })
+        .await?;
+        Ok(bytes.into())
+    }
+
+    /// `rerankVector` / `rerankFts`: always an error for fusion.
+    #[napi]
+    pub async fn rerank_single(&self, method: String) -> napi::Result<Buffer> {
+        let method = if method == "rerankFts" { "rerankFts" } else { "rerankVector" };
+        Err(to_js(self.inner.single_list(method)))
+    }
+}
+
+impl From<Fusion> for NativeFusion {
+    fn from(fusion: Fusion) -> Self {
+        Self {
+            inner: Arc::new(fusion),
+        }
+    }
+}
