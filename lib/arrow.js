@@ -39,29 +39,68 @@ function describe(value) {
   return `a ${typeof value}`
 }
 
+// A foreign DataType → the same type in this copy, by its Arrow type id.
+function rewrapType(type) {
+  if (type instanceof arrow.DataType) return type
+  const field = (f) => rewrapField(f)
+  switch (type.typeId) {
+    case arrow.Type.Null: return new arrow.Null()
+    case arrow.Type.Int: return new arrow.Int(type.isSigned, type.bitWidth)
+    case arrow.Type.Float: return new arrow.Float(type.precision)
+    case arrow.Type.Binary: return new arrow.Binary()
+    case arrow.Type.Utf8: return new arrow.Utf8()
+    case arrow.Type.LargeBinary: return new arrow.LargeBinary()
+    case arrow.Type.LargeUtf8: return new arrow.LargeUtf8()
+    case arrow.Type.Bool: return new arrow.Bool()
+    case arrow.Type.Decimal: return new arrow.Decimal(type.scale, type.precision, type.bitWidth)
+    case arrow.Type.Date: return new arrow.Date_(type.unit)
+    case arrow.Type.Time: return new arrow.Time(type.unit, type.bitWidth)
+    case arrow.Type.Timestamp: return new arrow.Timestamp(type.unit, type.timezone)
+    case arrow.Type.Interval: return new arrow.Interval(type.unit)
+    case arrow.Type.Duration: return new arrow.Duration(type.unit)
+    case arrow.Type.FixedSizeBinary: return new arrow.FixedSizeBinary(type.byteWidth)
+    case arrow.Type.List: return new arrow.List(field(type.children[0]))
+    case arrow.Type.FixedSizeList: return new arrow.FixedSizeList(type.listSize, field(type.children[0]))
+    case arrow.Type.Struct: return new arrow.Struct(type.children.map(field))
+    case arrow.Type.Map: return new arrow.Map_(field(type.children[0]), type.keysSorted)
+    case arrow.Type.Union: return new arrow.Union(type.mode, Array.from(type.typeIds), type.children.map(field))
+    case arrow.Type.Dictionary:
+      return new arrow.Dictionary(rewrapType(type.dictionary), rewrapType(type.indices), type.id, type.isOrdered)
+    default:
+      throw new TypeError(`Arrow type ${type} (type id ${type.typeId}) is not supported by this apache-arrow version`)
+  }
+}
+
+function rewrapField(f) {
+  return f instanceof arrow.Field ? f : new arrow.Field(f.name, rewrapType(f.type), f.nullable, f.metadata)
+}
+
 // Foreign Data → this copy's Data over the same buffers.
 function rewrapData(data) {
+  if (data instanceof arrow.Data) return data
   const dictionary = data.dictionary == null
     ? undefined
     : new arrow.Vector(data.dictionary.data.map(rewrapData))
   return new arrow.Data(
-    data.type,
+    rewrapType(data.type),
     data.offset,
     data.length,
     data.nullCount,
     [data.valueOffsets, data.values, data.nullBitmap, data.typeIds],
-    data.children.map(rewrapData),
+    (data.children ?? []).map(rewrapData),
     dictionary,
   )
 }
 
 function rewrapSchema(schema) {
-  const fields = schema.fields.map((f) => new arrow.Field(f.name, f.type, f.nullable, f.metadata))
-  return new arrow.Schema(fields, schema.metadata)
+  return schema instanceof arrow.Schema ? schema : new arrow.Schema(schema.fields.map(rewrapField), schema.metadata)
 }
 
-function rewrapBatch(batch, schema) {
-  return new arrow.RecordBatch(schema, rewrapData(batch.data))
+// Zero-row batches are left out: the schema alone says the result is empty.
+function rewrapBatches(batches, schema) {
+  return batches
+    .filter((b) => b.numRows > 0)
+    .map((b) => (b instanceof arrow.RecordBatch ? b : new arrow.RecordBatch(schema, rewrapData(b.data))))
 }
 
 /**
@@ -78,10 +117,10 @@ function toIpc(value, name) {
   let schema, batches
   if (isTable(value)) {
     schema = rewrapSchema(value.schema)
-    batches = value.batches.map((b) => rewrapBatch(b, schema))
+    batches = rewrapBatches(value.batches, schema)
   } else if (isRecordBatch(value)) {
     schema = rewrapSchema(value.schema)
-    batches = [rewrapBatch(value, schema)]
+    batches = rewrapBatches([value], schema)
   } else {
     throw new TypeError(
       `${name}: expected an apache-arrow RecordBatch or Table, Arrow IPC bytes (Buffer/Uint8Array) or null, got ${describe(value)}`,
