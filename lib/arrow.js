@@ -104,16 +104,20 @@ function rewrapBatches(batches, schema) {
 }
 
 /**
- * A RecordBatch, a Table or IPC bytes → IPC bytes (a Uint8Array); null or
- * undefined (what LanceDB passes for a search that found nothing) → null,
- * an empty result. `name` is the argument's name, for error messages.
+ * A RecordBatch, a Table or IPC bytes → an IPC stream as a list of chunks
+ * (Uint8Arrays, in order); null or undefined (what LanceDB passes for a
+ * search that found nothing) → null, an empty result. `name` is the
+ * argument's name, for error messages.
+ *
+ * The chunks of a written batch are views of its own buffers: they are not
+ * joined here, so no column is copied on the JavaScript thread.
  */
 function toIpc(value, name) {
   if (value == null) return null
   if (isBytes(value)) {
-    return value instanceof Uint8Array ? value : new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
+    return [value instanceof Uint8Array ? value : new Uint8Array(value.buffer, value.byteOffset, value.byteLength)]
   }
-  if (value instanceof ArrayBuffer) return new Uint8Array(value)
+  if (value instanceof ArrayBuffer) return [new Uint8Array(value)]
   let schema, batches
   if (isTable(value)) {
     schema = rewrapSchema(value.schema)
@@ -129,7 +133,11 @@ function toIpc(value, name) {
   if (schema.fields.length === 0) {
     throw new TypeError(`${name}: the batch has no schema (no columns); pass null for a search that found nothing`)
   }
-  return arrow.tableToIPC(new arrow.Table(schema, batches), 'stream')
+  const writer = arrow.RecordBatchStreamWriter.writeAll(new arrow.Table(schema, batches))
+  // The writer's queue of chunks; joined by apache-arrow only if it is not
+  // where this version keeps it.
+  const chunks = writer._sink?._values
+  return Array.isArray(chunks) && chunks.every(isBytes) ? chunks : [writer.toUint8Array(true)]
 }
 
 /** IPC bytes from the native layer (always one batch) → that RecordBatch. */

@@ -16,7 +16,7 @@ class FusionReranker extends Reranker {
 
   /** Fuses vector and full-text results; resolves to an apache-arrow RecordBatch. */
   async rerankHybrid(query, vecResults, ftsResults) {
-    return fromIpc(await this.rerankHybridIpc(query, toIpc(vecResults, 'vecResults'), toIpc(ftsResults, 'ftsResults')))
+    return fromIpc(await this.rerankHybridIpc(query, vecResults, ftsResults))
   }
 
   /** The same with IPC bytes in (stream or file format) and an IPC stream out. */

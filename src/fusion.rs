@@ -7,6 +7,7 @@ use lancerank_core::{ipc, ReturnScore};
 use napi::bindgen_prelude::{Buffer, Uint8Array};
 use napi_derive::napi;
 
+use crate::bytes::arrow_buffers;
 use crate::errors::to_js;
 use crate::task::off_thread;
 
@@ -39,18 +40,18 @@ impl NativeFusion {
         Ok(Self::from(Fusion::Mrr(mrr)))
     }
 
-    /// Vector and full-text results as IPC bytes in (null: an empty result),
-    /// the fused result as an IPC stream out.
+    /// Vector and full-text results as IPC bytes in, each in one or more
+    /// chunks (null: an empty result); the fused result as an IPC stream out.
     #[napi]
     pub async fn rerank_hybrid(
         &self,
-        vector: Option<Uint8Array>,
-        fts: Option<Uint8Array>,
+        vector: Option<Vec<Uint8Array>>,
+        fts: Option<Vec<Uint8Array>>,
     ) -> napi::Result<Buffer> {
         let fusion = Arc::clone(&self.inner);
         let bytes = off_thread(move || {
-            let vector = ipc::read_optional(vector.as_deref(), "vector results")?;
-            let fts = ipc::read_optional(fts.as_deref(), "full-text results")?;
+            let vector = ipc::read_optional(vector.map(arrow_buffers), "vector results")?;
+            let fts = ipc::read_optional(fts.map(arrow_buffers), "full-text results")?;
             ipc::write_batch(&fusion.rerank_hybrid(vector, fts)?)
         })
         .await?;
@@ -58,13 +59,17 @@ impl NativeFusion {
     }
 
     #[napi]
-    pub async fn rerank_multivector(&self, sets: Vec<Uint8Array>, deduplicate: bool) -> napi::Result<Buffer> {
+    pub async fn rerank_multivector(
+        &self,
+        sets: Vec<Vec<Uint8Array>>,
+        deduplicate: bool,
+    ) -> napi::Result<Buffer> {
         let fusion = Arc::clone(&self.inner);
         let bytes = off_thread(move || {
             let batches = sets
-                .iter()
+                .into_iter()
                 .enumerate()
-                .map(|(i, bytes)| ipc::read_batch(bytes, &format!("result set {i}")))
+                .map(|(i, chunks)| ipc::read_chunks(arrow_buffers(chunks), &format!("result set {i}")))
                 .collect::<lancerank_core::Result<Vec<_>>>()?;
             ipc::write_batch(&fusion.rerank_multivector(batches, deduplicate)?)
         })

@@ -3,6 +3,13 @@
 //! every call runs on a Rust thread and resolves a Promise, and every core
 //! error becomes one JavaScript `Error` (see `errors`).
 
+mod bytes;
 mod errors;
 mod fusion;
 mod task;
+
+/// mimalloc keeps freed pages for reuse: a rerank allocates tens of megabytes
+/// per call, and the system allocator's fresh pages (page faults) cost more
+/// than the fusion itself.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

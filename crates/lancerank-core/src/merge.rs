@@ -7,7 +7,7 @@
 //! the vector side and `_score` from the full-text side. Columns are copied
 //! once, straight into the output order, with Arrow's `interleave`.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
 use arrow_array::{new_null_array, Array, ArrayRef, Float32Array, RecordBatch, UInt64Array};
@@ -24,6 +24,9 @@ type Source = (usize, usize);
 #[derive(Debug, Clone)]
 pub struct Candidate {
     pub row_id: u64,
+    /// The number of its row id among the distinct row ids of the inputs
+    /// (candidates share one when `multivector` keeps duplicates).
+    pub group: u32,
     /// The row its ordinary columns are copied from.
     pub primary: Source,
     /// The row its `_distance` comes from, if any.
@@ -37,6 +40,9 @@ pub struct Candidate {
 pub struct Candidates {
     inputs: Vec<(String, RecordBatch)>,
     row_ids: Vec<Vec<u64>>,
+    /// For each input row, the number of its row id among the distinct ones.
+    groups: Vec<Vec<u32>>,
+    group_count: usize,
     fields: Vec<Field>,
     metadata: Metadata,
     /// Hybrid results always carry `_distance` and `_score` under `ReturnScore::All`.
@@ -53,27 +59,27 @@ impl Candidates {
             ("full-text results".to_string(), fts),
         ];
         let mut merged = Self::prepare(inputs, true)?;
-        let mut index: HashMap<u64, usize> = HashMap::with_capacity(
-            merged.row_ids[0].len() + merged.row_ids[1].len(),
-        );
-        for (side, ids) in merged.row_ids.iter().enumerate() {
-            for (row, &row_id) in ids.iter().enumerate() {
+        let mut first = vec![u32::MAX; merged.group_count];
+        for side in 0..2 {
+            for row in 0..merged.groups[side].len() {
+                let group = merged.groups[side][row];
                 let source = Some((side, row));
-                match index.get(&row_id) {
-                    Some(&c) => {
-                        let candidate = &mut merged.rows[c];
-                        if side == 1 && candidate.score.is_none() {
-                            candidate.score = source;
-                        }
-                    }
-                    None => {
-                        index.insert(row_id, merged.rows.len());
+                match first[group as usize] {
+                    u32::MAX => {
+                        first[group as usize] = merged.rows.len() as u32;
                         merged.rows.push(Candidate {
-                            row_id,
+                            row_id: merged.row_ids[side][row],
+                            group,
                             primary: (side, row),
                             distance: if side == 0 { source } else { None },
                             score: if side == 1 { source } else { None },
                         });
+                    }
+                    c => {
+                        let candidate = &mut merged.rows[c as usize];
+                        if side == 1 && candidate.score.is_none() {
+                            candidate.score = source;
+                        }
                     }
                 }
             }
@@ -95,15 +101,16 @@ impl Candidates {
             .map(|(i, b)| (format!("result set {i}"), b))
             .collect();
         let mut merged = Self::prepare(inputs, false)?;
-        let mut seen = std::collections::HashSet::new();
-        for (set, ids) in merged.row_ids.iter().enumerate() {
-            for (row, &row_id) in ids.iter().enumerate() {
-                if deduplicate && !seen.insert(row_id) {
+        let mut seen = vec![false; merged.group_count];
+        for (set, groups) in merged.groups.iter().enumerate() {
+            for (row, &group) in groups.iter().enumerate() {
+                if deduplicate && std::mem::replace(&mut seen[group as usize], true) {
                     continue;
                 }
                 let source = Some((set, row));
                 merged.rows.push(Candidate {
-                    row_id,
+                    row_id: merged.row_ids[set][row],
+                    group,
                     primary: (set, row),
                     distance: source,
                     score: source,
@@ -126,9 +133,25 @@ impl Candidates {
             columns::check_score_type(batch, name, SCORE)?;
         }
         let (fields, metadata) = unify_schemas(&inputs)?;
+        // Number the distinct row ids in order of first appearance.
+        let total = row_ids.iter().map(Vec::len).sum();
+        let mut numbering: FxHashMap<u64, u32> = FxHashMap::with_capacity_and_hasher(total, Default::default());
+        let groups = row_ids
+            .iter()
+            .map(|ids| {
+                ids.iter()
+                    .map(|&id| {
+                        let next = numbering.len() as u32;
+                        *numbering.entry(id).or_insert(next)
+                    })
+                    .collect()
+            })
+            .collect();
         Ok(Self {
             inputs,
             row_ids,
+            groups,
+            group_count: numbering.len(),
             fields,
             metadata,
             hybrid,
@@ -141,9 +164,15 @@ impl Candidates {
         self.inputs.iter().map(|(n, b)| (n.as_str(), b))
     }
 
-    /// The row ids of each input, in input order (repeats included).
-    pub fn input_row_ids(&self) -> &[Vec<u64>] {
-        &self.row_ids
+    /// For each input, the row-id number of each of its rows, in input
+    /// order (repeats included). Numbers run from 0 to `group_count()`.
+    pub fn input_groups(&self) -> &[Vec<u32>] {
+        &self.groups
+    }
+
+    /// How many distinct row ids the inputs hold.
+    pub fn group_count(&self) -> usize {
+        self.group_count
     }
 
     /// Sorts the candidates by `scores` (one per candidate) descending, ties

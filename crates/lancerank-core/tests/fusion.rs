@@ -6,6 +6,7 @@ use std::sync::Arc;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float32Type, UInt64Type};
 use arrow_array::{ArrayRef, Float32Array, Int64Array, RecordBatch, StringArray, UInt64Array};
+use arrow_buffer::Buffer;
 use arrow_schema::{DataType, Field, Schema};
 use lancerank_core::fusion::{LinearCombination, Mrr, Rrf};
 use lancerank_core::{ipc, Error, ReturnScore};
@@ -243,9 +244,9 @@ fn any_integer_rowid_is_accepted_and_negative_ones_are_not() {
 fn ipc_round_trip_and_garbage() {
     let v = vector(&[1, 2], &[0.1, 0.2]);
     let bytes = ipc::write_batch(&v).unwrap();
-    assert_eq!(ipc::read_batch(&bytes, "x").unwrap(), v);
-    for bad in [&b""[..], &b"garbage bytes"[..], &bytes[..bytes.len() / 2]] {
-        let err = ipc::read_batch(bad, "vector results").unwrap_err();
+    assert_eq!(ipc::read_batch(Buffer::from(bytes.clone()), "x").unwrap(), v);
+    for bad in [&b""[..], &b"garbage bytes"[..], &bytes[..bytes.len() / 2], &bytes[..bytes.len() - 3]] {
+        let err = ipc::read_batch(Buffer::from(bad.to_vec()), "vector results").unwrap_err();
         assert!(err.to_string().starts_with("vector results: not readable as Arrow IPC"), "{err}");
     }
 }

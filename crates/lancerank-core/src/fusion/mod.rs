@@ -9,18 +9,7 @@ pub use linear::LinearCombination;
 pub use mrr::Mrr;
 pub use rrf::Rrf;
 
-use std::collections::HashMap;
-
 use crate::error::Error;
-
-/// The 1-based rank at which each row id first appears in `ids`.
-fn first_ranks(ids: &[u64]) -> HashMap<u64, usize> {
-    let mut ranks = HashMap::with_capacity(ids.len());
-    for (i, &id) in ids.iter().enumerate() {
-        ranks.entry(id).or_insert(i + 1);
-    }
-    ranks
-}
 
 use arrow_array::RecordBatch;
 

@@ -2,7 +2,6 @@
 
 use arrow_array::RecordBatch;
 
-use super::first_ranks;
 use crate::error::{Error, Result};
 use crate::merge::Candidates;
 use crate::ReturnScore;
@@ -50,24 +49,23 @@ impl Mrr {
 
     pub fn rerank_multivector(&self, sets: Vec<RecordBatch>, deduplicate: bool) -> Result<RecordBatch> {
         let candidates = Candidates::multivector(sets, deduplicate)?;
-        let weight = 1.0 / candidates.input_row_ids().len() as f64;
-        let weights = vec![weight; candidates.input_row_ids().len()];
+        let sets = candidates.input_groups().len();
+        let weights = vec![1.0 / sets as f64; sets];
         self.rank(candidates, &weights)
     }
 
     fn rank(&self, candidates: Candidates, weights: &[f64]) -> Result<RecordBatch> {
-        let ranks: Vec<_> = candidates.input_row_ids().iter().map(|ids| first_ranks(ids)).collect();
-        let scores: Vec<f64> = candidates
-            .rows
-            .iter()
-            .map(|c| {
-                ranks
-                    .iter()
-                    .zip(weights)
-                    .filter_map(|(r, w)| r.get(&c.row_id).map(|&rank| w / rank as f64))
-                    .sum()
-            })
-            .collect();
+        let mut fused = vec![0.0; candidates.group_count()];
+        for (groups, weight) in candidates.input_groups().iter().zip(weights) {
+            let mut seen = vec![false; candidates.group_count()];
+            for (i, &group) in groups.iter().enumerate() {
+                // A row id repeated within one list counts at its first rank.
+                if !std::mem::replace(&mut seen[group as usize], true) {
+                    fused[group as usize] += weight / (i + 1) as f64;
+                }
+            }
+        }
+        let scores: Vec<f64> = candidates.rows.iter().map(|c| fused[c.group as usize]).collect();
         candidates.into_ranked(&scores, self.return_score)
     }
 }

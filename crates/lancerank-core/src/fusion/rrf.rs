@@ -1,7 +1,5 @@
 //! Reciprocal rank fusion (Cormack, Clarke and Büttcher, 2009).
 
-use std::collections::HashMap;
-
 use arrow_array::RecordBatch;
 
 use crate::error::{Error, Result};
@@ -42,13 +40,13 @@ impl Rrf {
     }
 
     fn rank(&self, candidates: Candidates) -> Result<RecordBatch> {
-        let mut fused: HashMap<u64, f64> = HashMap::with_capacity(candidates.rows.len());
-        for ids in candidates.input_row_ids() {
-            for (i, &id) in ids.iter().enumerate() {
-                *fused.entry(id).or_default() += 1.0 / (self.k + (i + 1) as f64);
+        let mut fused = vec![0.0; candidates.group_count()];
+        for groups in candidates.input_groups() {
+            for (i, &group) in groups.iter().enumerate() {
+                fused[group as usize] += 1.0 / (self.k + (i + 1) as f64);
             }
         }
-        let scores: Vec<f64> = candidates.rows.iter().map(|c| fused[&c.row_id]).collect();
+        let scores: Vec<f64> = candidates.rows.iter().map(|c| fused[c.group as usize]).collect();
         candidates.into_ranked(&scores, self.return_score)
     }
 }

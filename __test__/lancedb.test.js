@@ -1,0 +1,70 @@
+'use strict'
+// Hybrid queries on a real LanceDB table, reranked by lancerank.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const lancedb = require('@lancedb/lancedb')
+const { RRFReranker, LinearCombinationReranker, MRRReranker } = require('..')
+
+const WORDS = ['river', 'mountain', 'forest', 'desert', 'ocean', 'city', 'village', 'island']
+
+async function openTable(t) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lancerank-lancedb-'))
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
+  const db = await lancedb.connect(dir)
+  const rows = Array.from({ length: 40 }, (_, i) => ({
+    id: i,
+    text: `${WORDS[i % WORDS.length]} ${WORDS[(i * 3) % WORDS.length]} story number ${i}`,
+    vector: [Math.sin(i), Math.cos(i), Math.sin(i / 3), Math.cos(i / 5)],
+  }))
+  const table = await db.createTable('docs', rows)
+  await table.createIndex('text', { config: lancedb.Index.fts() })
+  return table
+}
+
+test('every fusion reranker works in a LanceDB hybrid query', async (t) => {
+  const table = await openTable(t)
+  const rerankers = {
+    rrf: new RRFReranker(),
+    linear: new LinearCombinationReranker(),
+    mrr: new MRRReranker(),
+    rrfAll: new RRFReranker({ returnScore: 'all' }),
+  }
+  for (const [name, reranker] of Object.entries(rerankers)) {
+    const rows = await table
+      .query()
+      .nearestTo([0.1, 0.9, 0.2, 0.8])
+      .fullTextSearch('river')
+      .rerank(reranker)
+      .limit(15)
+      .toArray()
+    assert.ok(rows.length > 0 && rows.length <= 15, `${name}: ${rows.length} rows`)
+    const scores = rows.map((r) => r._relevance_score)
+    assert.deepEqual([...scores].sort((a, b) => b - a), scores, `${name}: scores descending`)
+    assert.ok(scores.every((s) => Number.isFinite(s)))
+    const columns = Object.keys(rows[0])
+    for (const c of ['id', 'text', 'vector', '_relevance_score']) assert.ok(columns.includes(c), `${name}: ${columns}`)
+    if (name === 'rrfAll') {
+      assert.ok(columns.includes('_distance') && columns.includes('_score'), `${columns}`)
+      assert.ok(rows.some((r) => r._score !== null) && rows.some((r) => r._distance !== null))
+    } else {
+      assert.ok(!columns.includes('_distance') && !columns.includes('_score'), `${name}: ${columns}`)
+    }
+  }
+})
+
+test('RRF over LanceDB matches the rank formula on the same result sets', async (t) => {
+  const table = await openTable(t)
+  const vector = [0.1, 0.9, 0.2, 0.8]
+  const vec = await table.query().nearestTo(vector).withRowId().limit(10).toArray()
+  const fts = await table.query().fullTextSearch('river').withRowId().limit(10).toArray()
+  const expected = new Map()
+  for (const list of [vec, fts]) {
+    list.forEach((r, i) => expected.set(r._rowid, (expected.get(r._rowid) ?? 0) + 1 / (60 + i + 1)))
+  }
+  const rows = await table.query().nearestTo(vector).fullTextSearch('river').rerank(new RRFReranker()).withRowId().limit(10).toArray()
+  assert.ok(rows.length > 0)
+  for (const r of rows) assert.ok(Math.abs(r._relevance_score - expected.get(r._rowid)) < 1e-6)
+})

@@ -1,0 +1,89 @@
+'use strict'
+// RRF on two result sets of 1k, 10k and 100k rows, side by side in one run:
+// lancerank's RecordBatch API and bytes API, @lancedb/lancedb's RRF (through
+// its native object, with the IPC conversions its public method needs), and
+// a plain-JS Map-based RRF. Prints medians and ratios; `--json FILE` saves them.
+
+const os = require('node:os')
+const fs = require('node:fs')
+const arrow = require('apache-arrow')
+const lancedb = require('@lancedb/lancedb')
+const { RRFReranker } = require('..')
+const { hybridResults } = require('./data.js')
+
+const SIZES = [1_000, 10_000, 100_000]
+const RUNS = { 1000: 60, 10000: 25, 100000: 9 }
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.floor(s.length / 2)]
+}
+
+async function time(runs, fn) {
+  await fn() // warm-up
+  const samples = []
+  for (let i = 0; i < runs; i++) {
+    const t0 = process.hrtime.bigint()
+    await fn()
+    samples.push(Number(process.hrtime.bigint() - t0) / 1e6)
+  }
+  return median(samples)
+}
+
+// What a user would write in plain JavaScript: a Map from row id to fused
+// score, then the row ids sorted by it. It builds no output batch, so it is
+// a lower bound on the work of a JS reranker.
+function jsMapRrf(vec, fts, k = 60) {
+  const scores = new Map()
+  for (const batch of [vec, fts]) {
+    const ids = batch.getChild('_rowid').toArray()
+    for (let i = 0; i < ids.length; i++) scores.set(ids[i], (scores.get(ids[i]) ?? 0) + 1 / (k + i + 1))
+  }
+  return [...scores.entries()].sort((a, b) => b[1] - a[1])
+}
+
+async function main() {
+  const rrf = new RRFReranker()
+  const lance = await lancedb.rerankers.RRFReranker.create(60)
+  const results = []
+  for (const n of SIZES) {
+    const { vec, fts } = hybridResults(n)
+    const vecStream = arrow.tableToIPC(new arrow.Table(vec), 'stream')
+    const ftsStream = arrow.tableToIPC(new arrow.Table(fts), 'stream')
+    const runs = RUNS[n]
+    const row = { rows: n }
+    row.lancerankBatch = await time(runs, () => rrf.rerankHybrid('q', vec, fts))
+    row.lancerankBytes = await time(runs, () => rrf.rerankHybridIpc('q', vecStream, ftsStream))
+    row.lancedb = await time(runs, async () => {
+      const out = await lance.inner.rerankHybrid('q',
+        Buffer.from(arrow.tableToIPC(new arrow.Table(vec), 'file')),
+        Buffer.from(arrow.tableToIPC(new arrow.Table(fts), 'file')))
+      return arrow.tableFromIPC(out)
+    })
+    row.jsMap = await time(runs, async () => jsMapRrf(vec, fts))
+    // The answers agree: same top rows.
+    const ours = (await rrf.rerankHybrid('q', vec, fts)).getChild('_rowid').toArray().slice(0, 5)
+    const theirs = arrow.tableFromIPC(await lance.inner.rerankHybrid('q',
+      Buffer.from(arrow.tableToIPC(new arrow.Table(vec), 'file')),
+      Buffer.from(arrow.tableToIPC(new arrow.Table(fts), 'file')))).getChild('_rowid').toArray().slice(0, 5)
+    row.sameTop5 = ours.every((v, i) => v === theirs[i])
+    results.push(row)
+    console.log(
+      `${String(n).padStart(7)} rows | lancerank batch ${row.lancerankBatch.toFixed(2)} ms | bytes ${row.lancerankBytes.toFixed(2)} ms | ` +
+      `lancedb ${row.lancedb.toFixed(2)} ms | js Map ${row.jsMap.toFixed(2)} ms | ` +
+      `lancedb/batch ${(row.lancedb / row.lancerankBatch).toFixed(1)}x | lancedb/bytes ${(row.lancedb / row.lancerankBytes).toFixed(1)}x | ` +
+      `jsMap/batch ${(row.jsMap / row.lancerankBatch).toFixed(1)}x | same top 5: ${row.sameTop5}`,
+    )
+  }
+  const env = {
+    cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version,
+    lancerank: require('../package.json').version,
+    lancedb: require('@lancedb/lancedb/package.json').version,
+    apacheArrow: require('apache-arrow/package.json').version,
+  }
+  console.log(JSON.stringify(env))
+  const at = process.argv.indexOf('--json')
+  if (at > 0) fs.writeFileSync(process.argv[at + 1], JSON.stringify({ env, results }, null, 2))
+}
+
+main().catch((e) => { console.error(e); process.exit(1) })

@@ -1,0 +1,32 @@
+//! JavaScript bytes as Arrow buffers, without copying.
+
+use std::panic::AssertUnwindSafe;
+use std::ptr::NonNull;
+use std::sync::Arc;
+
+use napi::bindgen_prelude::Uint8Array;
+
+/// An Arrow buffer over the memory of `bytes`. The buffer holds `bytes`
+/// (a reference to the JavaScript object) until the last slice of it is
+/// dropped, so the memory cannot be collected while Rust reads it. As with
+/// any zero-copy view, the caller must not write to the array meanwhile.
+pub fn arrow_buffer(bytes: Uint8Array) -> arrow_buffer::Buffer {
+    let len = bytes.len();
+    match NonNull::new(bytes.as_ptr() as *mut u8) {
+        Some(ptr) if len > 0 => {
+            // SAFETY: `ptr` points to `len` readable bytes owned by the
+            // JavaScript object that `bytes` keeps alive; the allocation
+            // passed alongside is that owner. Nothing is mutated through it
+            // during an unwind, hence `AssertUnwindSafe`.
+            unsafe {
+                arrow_buffer::Buffer::from_custom_allocation(ptr, len, Arc::new(AssertUnwindSafe(bytes)))
+            }
+        }
+        _ => arrow_buffer::Buffer::from_vec(Vec::<u8>::new()),
+    }
+}
+
+/// [`arrow_buffer`] for each chunk.
+pub fn arrow_buffers(chunks: Vec<Uint8Array>) -> Vec<arrow_buffer::Buffer> {
+    chunks.into_iter().map(arrow_buffer).collect()
+}
