@@ -2,6 +2,6 @@
 // lancerank: LanceDB-compatible rerankers for Node.js, in Rust.
 
 const { Reranker } = require('./lib/reranker.js')
-const { RRFReranker, LinearCombinationReranker, MRRReranker } = require('./lib/fusion.js')
+const { FusionReranker, RRFReranker, LinearCombinationReranker, MRRReranker } = require('./lib/fusion.js')
 
-module.exports = { Reranker, RRFReranker, LinearCombinationReranker, MRRReranker }
+module.exports = { Reranker, FusionReranker, RRFReranker, LinearCombinationReranker, MRRReranker }

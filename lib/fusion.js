@@ -96,4 +96,4 @@ class MRRReranker extends FusionReranker {
   }
 }
 
-module.exports = { RRFReranker, LinearCombinationReranker, MRRReranker }
+module.exports = { FusionReranker, RRFReranker, LinearCombinationReranker, MRRReranker }

@@ -1,0 +1,13 @@
+'use strict'
+// The public typings compile under strict TypeScript against real use.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const { spawnSync } = require('node:child_process')
+const path = require('node:path')
+
+test('index.d.ts compiles under tsc --strict with LanceDB and apache-arrow', () => {
+  const tsc = require.resolve('typescript/bin/tsc')
+  const project = path.join(__dirname, 'types', 'tsconfig.json')
+  const run = spawnSync(process.execPath, [tsc, '-p', project], { encoding: 'utf8' })
+  assert.equal(run.status, 0, `tsc failed:\n${run.stdout}${run.stderr}`)
+})

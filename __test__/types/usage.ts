@@ -1,0 +1,41 @@
+// Compiled with `tsc --strict --noEmit` by types.test.js: the public typings
+// must describe real use, LanceDB's `rerank()` included.
+import * as lancedb from '@lancedb/lancedb'
+import { RecordBatch, tableFromArrays } from 'apache-arrow'
+import {
+  FusionReranker,
+  LinearCombinationReranker,
+  MRRReranker,
+  Reranker,
+  RRFReranker,
+  type ReturnScore,
+} from 'lancerank'
+
+async function hybrid(table: lancedb.Table, vector: number[]): Promise<Record<string, unknown>[]> {
+  const rrf: lancedb.rerankers.Reranker = new RRFReranker({ k: 60 })
+  const rows = await table.query().nearestTo(vector).fullTextSearch('river').rerank(rrf).toArray()
+  await table.query().nearestTo(vector).fullTextSearch('river').rerank(new LinearCombinationReranker({ weight: 0.5 })).toArray()
+  await table.query().nearestTo(vector).fullTextSearch('river').rerank(await RRFReranker.create(10)).toArray()
+  return rows
+}
+
+async function direct(): Promise<number> {
+  const vec = tableFromArrays({ _rowid: BigUint64Array.from([1n]), _distance: Float32Array.from([0.5]) })
+  const fts = tableFromArrays({ _rowid: BigUint64Array.from([1n]), _score: Float32Array.from([2]) })
+  const mode: ReturnScore = 'all'
+  const reranker: FusionReranker = new MRRReranker({ weightVector: 0.3, weightFts: 0.7, returnScore: mode })
+  const batch: RecordBatch = await reranker.rerankHybrid('query', vec, fts.batches[0])
+  const bytes: Buffer = await reranker.rerankHybridIpc('query', new Uint8Array(), null)
+  const multi = await new RRFReranker().rerankMultivector([vec, vec], 'query', { deduplicate: false })
+  return batch.numRows + bytes.length + multi.numRows
+}
+
+class Custom extends Reranker {
+  async rerankHybrid(query: string, vecResults: RecordBatch, ftsResults: RecordBatch): Promise<RecordBatch> {
+    void query
+    void ftsResults
+    return vecResults
+  }
+}
+
+export { hybrid, direct, Custom }
