@@ -14,6 +14,15 @@ const { hybridResults } = require('./data.js')
 const SIZES = [1_000, 10_000, 100_000]
 const RUNS = { 1000: 60, 10000: 25, 100000: 9 }
 
+// A package's version from its package.json (some packages do not export it).
+function packageVersion(name) {
+  let dir = require.resolve(name)
+  while (!fs.existsSync(`${dir}/package.json`) || JSON.parse(fs.readFileSync(`${dir}/package.json`, 'utf8')).name !== name) {
+    dir = require('node:path').dirname(dir)
+  }
+  return JSON.parse(fs.readFileSync(`${dir}/package.json`, 'utf8')).version
+}
+
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b)
   return s[Math.floor(s.length / 2)]
@@ -78,8 +87,8 @@ async function main() {
   const env = {
     cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version,
     lancerank: require('../package.json').version,
-    lancedb: require('@lancedb/lancedb/package.json').version,
-    apacheArrow: require('apache-arrow/package.json').version,
+    lancedb: packageVersion('@lancedb/lancedb'),
+    apacheArrow: packageVersion('apache-arrow'),
   }
   console.log(JSON.stringify(env))
   const at = process.argv.indexOf('--json')
