@@ -3,5 +3,15 @@
 
 const { Reranker } = require('./lib/reranker.js')
 const { FusionReranker, RRFReranker, LinearCombinationReranker, MRRReranker } = require('./lib/fusion.js')
+const { FunctionReranker } = require('./lib/function-reranker.js')
+const { RerankerPipeline } = require('./lib/pipeline.js')
 
-module.exports = { Reranker, FusionReranker, RRFReranker, LinearCombinationReranker, MRRReranker }
+module.exports = {
+  Reranker,
+  FusionReranker,
+  RRFReranker,
+  LinearCombinationReranker,
+  MRRReranker,
+  FunctionReranker,
+  RerankerPipeline,
+}

@@ -2,7 +2,7 @@
 // The fusion rerankers: thin classes over the native `NativeFusion`.
 
 const { NativeFusion } = require('../binding.js')
-const { Reranker } = require('./reranker.js')
+const { Reranker, resultSetList } = require('./reranker.js')
 const { toIpc, fromIpc } = require('./arrow.js')
 const { optionsObject, numberOption, booleanOption, stringOption, checkQuery } = require('./options.js')
 
@@ -35,16 +35,9 @@ class FusionReranker extends Reranker {
   }
 
   async rerankMultivectorIpc(resultSets, query, options) {
-    if (!Array.isArray(resultSets)) {
-      throw new TypeError(`resultSets: expected an array of result sets, got ${resultSets === null ? 'null' : typeof resultSets}`)
-    }
+    const sets = resultSetList(resultSets)
     if (query !== undefined && query !== null) checkQuery(query)
     const deduplicate = booleanOption(optionsObject(options, 'rerankMultivector'), 'deduplicate', true)
-    const sets = resultSets.map((set, i) => {
-      const bytes = toIpc(set, `resultSets[${i}]`)
-      if (bytes === null) throw new TypeError(`resultSets[${i}]: expected a result set, got ${set}`)
-      return bytes
-    })
     return this[native].rerankMultivector(sets, deduplicate)
   }
 

@@ -1,16 +1,135 @@
 'use strict'
-// `Reranker`: the shape `@lancedb/lancedb` expects of `query().rerank(r)`.
+// `Reranker`: the shape `@lancedb/lancedb` expects of `query().rerank(r)`,
+// and the base of rerankers whose scores come from JavaScript.
 
-/**
- * Base class for rerankers. LanceDB calls only `rerankHybrid(query,
- * vecResults, ftsResults)`, which must resolve to an apache-arrow
- * RecordBatch; a subclass overrides it.
- */
-class Reranker {
-  // eslint-disable-next-line no-unused-vars
-  async rerankHybrid(query, vecResults, ftsResults) {
-    throw new Error(`${this.constructor.name} does not implement rerankHybrid(query, vecResults, ftsResults)`)
+const { NativeJsReranker } = require('../binding.js')
+const { toIpc, fromIpc } = require('./arrow.js')
+const { optionsObject, numberOption, booleanOption, stringOption, checkQuery } = require('./options.js')
+
+function describe(value) {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'no constructor'})`
+  return `a ${typeof value}`
+}
+
+// The user's scores → a Float64Array, or a TypeError naming what is wrong.
+// Length and finiteness are checked in Rust.
+function toFloat64(scores) {
+  if (scores instanceof Float64Array) return scores
+  if (ArrayBuffer.isView(scores) && !(scores instanceof DataView) && !(scores instanceof BigInt64Array) && !(scores instanceof BigUint64Array)) {
+    return Float64Array.from(scores)
+  }
+  if (scores === null || typeof scores !== 'object' || typeof scores.length !== 'number') {
+    throw new TypeError(`resolved to ${describe(scores)}; expected an array of numbers, one per text`)
+  }
+  const out = new Float64Array(scores.length)
+  for (let i = 0; i < scores.length; i++) {
+    if (typeof scores[i] !== 'number') throw new TypeError(`score ${i} is ${describe(scores[i])}; expected a number`)
+    out[i] = scores[i]
+  }
+  return out
+}
+
+// `score` as the native layer calls it: always a Promise of a Float64Array.
+function scoreAdapter(reranker) {
+  return (query, texts) => {
+    let result
+    try {
+      result = reranker.score(query, texts)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    if (result === null || typeof result !== 'object' || typeof result.then !== 'function') {
+      return Promise.reject(new TypeError(`returned ${describe(result)}; score(query, texts) must return a Promise of scores (declare it async)`))
+    }
+    return Promise.resolve(result).then(toFloat64)
   }
 }
 
-module.exports = { Reranker }
+/**
+ * Base class for rerankers. LanceDB calls only `rerankHybrid(query,
+ * vecResults, ftsResults)`. A subclass either overrides it, or implements
+ * `score(query, texts)` and gets `rerankHybrid`, `rerankVector`, `rerankFts`
+ * and `rerankMultivector`, with merging, sorting and `returnScore` done in Rust.
+ *
+ * Options (for `score`-based subclasses): `column` ('text'), `returnScore`
+ * ('relevance'), `batchSize` (128 texts per call of `score`), `concurrency`
+ * (1 call in flight), `timeoutMs` (0: none), `topK` (rows this reranker
+ * rescores as a later stage of a `RerankerPipeline`; all by default).
+ */
+class Reranker {
+  #settings
+  #native
+  #adapter
+
+  constructor(options) {
+    const o = optionsObject(options, new.target.name)
+    const topK = numberOption(o, 'topK', undefined)
+    if (topK !== undefined && !(Number.isInteger(topK) && topK > 0)) {
+      throw new RangeError(`option \`topK\`: must be a positive integer, got ${topK}`)
+    }
+    /** Rows this reranker rescores as a later stage of a `RerankerPipeline` (all when undefined). */
+    this.topK = topK
+    this.#settings = {
+      column: stringOption(o, 'column', 'text'),
+      returnScore: stringOption(o, 'returnScore', 'relevance'),
+      batchSize: numberOption(o, 'batchSize', 128),
+      concurrency: numberOption(o, 'concurrency', 1),
+      timeoutMs: numberOption(o, 'timeoutMs', 0),
+    }
+    // A score-based reranker checks its options now, not at the first call.
+    if (typeof this.score === 'function') this.#scored('')
+  }
+
+  #scored(method) {
+    if (typeof this.score !== 'function') {
+      throw new Error(`${this.constructor.name} does not implement ${method}: implement score(query, texts) or override it`)
+    }
+    this.#native ??= new NativeJsReranker(this.#settings)
+    this.#adapter ??= scoreAdapter(this)
+    return this.#native
+  }
+
+  async rerankHybrid(query, vecResults, ftsResults) {
+    const scored = this.#scored('rerankHybrid(query, vecResults, ftsResults)')
+    checkQuery(query)
+    return fromIpc(await scored.rerankHybrid(this.#adapter, query, toIpc(vecResults, 'vecResults'), toIpc(ftsResults, 'ftsResults')))
+  }
+
+  async rerankVector(query, vecResults) {
+    const scored = this.#scored('rerankVector(query, vecResults)')
+    checkQuery(query)
+    return fromIpc(await scored.rerankVector(this.#adapter, query, required(vecResults, 'vecResults')))
+  }
+
+  async rerankFts(query, ftsResults) {
+    const scored = this.#scored('rerankFts(query, ftsResults)')
+    checkQuery(query)
+    return fromIpc(await scored.rerankFts(this.#adapter, query, required(ftsResults, 'ftsResults')))
+  }
+
+  /** `deduplicate` (default false) keeps the best-scored row of each `_rowid`. */
+  async rerankMultivector(resultSets, query, options) {
+    const scored = this.#scored('rerankMultivector(resultSets, query, options)')
+    checkQuery(query)
+    const deduplicate = booleanOption(optionsObject(options, 'rerankMultivector'), 'deduplicate', false)
+    return fromIpc(await scored.rerankMultivector(this.#adapter, query, resultSetList(resultSets), deduplicate))
+  }
+}
+
+function required(value, name) {
+  const chunks = toIpc(value, name)
+  if (chunks === null) throw new TypeError(`${name}: expected a result set, got ${value}`)
+  return chunks
+}
+
+/** An array of result sets → their IPC chunks, each required. */
+function resultSetList(resultSets) {
+  if (!Array.isArray(resultSets)) {
+    throw new TypeError(`resultSets: expected an array of result sets, got ${describe(resultSets)}`)
+  }
+  return resultSets.map((set, i) => required(set, `resultSets[${i}]`))
+}
+
+module.exports = { Reranker, resultSetList }

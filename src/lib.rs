@@ -6,6 +6,7 @@
 mod bytes;
 mod errors;
 mod fusion;
+mod js_scorer;
 mod task;
 
 /// mimalloc keeps freed pages for reuse: a rerank allocates tens of megabytes

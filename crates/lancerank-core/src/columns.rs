@@ -100,6 +100,47 @@ fn first_null(array: &dyn Array) -> Option<usize> {
     (0..array.len()).find(|&i| array.is_null(i))
 }
 
+/// A string column, whichever of Arrow's string layouts it has.
+pub enum TextColumn<'a> {
+    Utf8(&'a arrow_array::StringArray),
+    LargeUtf8(&'a arrow_array::LargeStringArray),
+    Utf8View(&'a arrow_array::StringViewArray),
+}
+
+impl TextColumn<'_> {
+    /// The text at `row`; null is the empty string.
+    pub fn text(&self, row: usize) -> &str {
+        let (null, value) = match self {
+            Self::Utf8(a) => (a.is_null(row), a.value(row)),
+            Self::LargeUtf8(a) => (a.is_null(row), a.value(row)),
+            Self::Utf8View(a) => (a.is_null(row), a.value(row)),
+        };
+        if null {
+            ""
+        } else {
+            value
+        }
+    }
+}
+
+/// The text column a model reranker reads.
+pub fn text_column<'a>(batch: &'a RecordBatch, input: &str, column: &str) -> Result<TextColumn<'a>> {
+    let array = batch.column_by_name(column).ok_or_else(|| {
+        missing(batch, input, column, "; choose the text column with the `column` option")
+    })?;
+    match array.data_type() {
+        DataType::Utf8 => Ok(TextColumn::Utf8(array.as_string::<i32>())),
+        DataType::LargeUtf8 => Ok(TextColumn::LargeUtf8(array.as_string::<i64>())),
+        DataType::Utf8View => Ok(TextColumn::Utf8View(array.as_string_view())),
+        other => Err(Error::ColumnType {
+            input: input.to_string(),
+            column: column.to_string(),
+            found: other.clone(),
+            expected: "a string type (Utf8, LargeUtf8 or Utf8View)",
+        }),
+    }
+}
+
 /// Checks that a score column, where present, is floating point.
 pub fn check_score_type(batch: &RecordBatch, input: &str, column: &str) -> Result<()> {
     match batch.column_by_name(column).map(|c| c.data_type()) {

@@ -75,6 +75,10 @@ pub enum Error {
         reason: &'static str,
     },
 
+    /// Scores that do not fit the texts they were asked for.
+    #[error("{0}")]
+    Scores(String),
+
     /// Arrow failed inside a kernel (interleave, IPC writing, ...).
     #[error("arrow: {0}")]
     Arrow(#[from] ArrowError),

@@ -11,6 +11,7 @@ pub mod error;
 pub mod fusion;
 pub mod ipc;
 pub mod merge;
+pub mod scoring;
 
 pub use error::{Error, Result};
 

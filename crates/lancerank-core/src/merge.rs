@@ -20,6 +20,18 @@ use crate::ReturnScore;
 /// Where a value lives: (input index, row index).
 type Source = (usize, usize);
 
+/// What `multivector` does with a row id that several rows share.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Duplicates {
+    /// The first row stands for its row id.
+    KeepFirst,
+    /// Every row stays.
+    KeepAll,
+    /// Every row is scored, and the best-scored one stands for its row id
+    /// (ties: the first). `into_ranked` applies it.
+    KeepBest,
+}
+
 /// One row of the merged result.
 #[derive(Debug, Clone)]
 pub struct Candidate {
@@ -47,6 +59,7 @@ pub struct Candidates {
     metadata: Metadata,
     /// Hybrid results always carry `_distance` and `_score` under `ReturnScore::All`.
     hybrid: bool,
+    keep_best: bool,
     pub rows: Vec<Candidate>,
 }
 
@@ -58,7 +71,7 @@ impl Candidates {
             ("vector results".to_string(), vector),
             ("full-text results".to_string(), fts),
         ];
-        let mut merged = Self::prepare(inputs, true)?;
+        let mut merged = Self::prepare(inputs, true, true)?;
         let mut first = vec![u32::MAX; merged.group_count];
         for side in 0..2 {
             for row in 0..merged.groups[side].len() {
@@ -87,9 +100,10 @@ impl Candidates {
         Ok(merged)
     }
 
-    /// Several result sets, concatenated in order. With `deduplicate`, the
-    /// first row of each row id stands for it; without, every row stays.
-    pub fn multivector(sets: Vec<RecordBatch>, deduplicate: bool) -> Result<Self> {
+    /// Several result sets, concatenated in order; `duplicates` says what
+    /// becomes of rows that share a row id. `_rowid` is required unless every
+    /// row stays and `require_row_ids` is false.
+    pub fn multivector(sets: Vec<RecordBatch>, duplicates: Duplicates, require_row_ids: bool) -> Result<Self> {
         if sets.is_empty() {
             return Err(Error::InvalidArgument(
                 "resultSets must not be empty: pass at least one result set".to_string(),
@@ -100,11 +114,22 @@ impl Candidates {
             .enumerate()
             .map(|(i, b)| (format!("result set {i}"), b))
             .collect();
-        let mut merged = Self::prepare(inputs, false)?;
+        let require_row_ids = require_row_ids || duplicates != Duplicates::KeepAll;
+        Self::stack(inputs, duplicates, require_row_ids)
+    }
+
+    /// One result list, every row kept; `_rowid` is optional.
+    pub fn single(batch: RecordBatch, input: &str) -> Result<Self> {
+        Self::stack(vec![(input.to_string(), batch)], Duplicates::KeepAll, false)
+    }
+
+    fn stack(inputs: Vec<(String, RecordBatch)>, duplicates: Duplicates, require_row_ids: bool) -> Result<Self> {
+        let mut merged = Self::prepare(inputs, false, require_row_ids)?;
+        merged.keep_best = duplicates == Duplicates::KeepBest;
         let mut seen = vec![false; merged.group_count];
         for (set, groups) in merged.groups.iter().enumerate() {
             for (row, &group) in groups.iter().enumerate() {
-                if deduplicate && std::mem::replace(&mut seen[group as usize], true) {
+                if duplicates == Duplicates::KeepFirst && std::mem::replace(&mut seen[group as usize], true) {
                     continue;
                 }
                 let source = Some((set, row));
@@ -120,15 +145,22 @@ impl Candidates {
         Ok(merged)
     }
 
-    fn prepare(inputs: Vec<(String, RecordBatch)>, hybrid: bool) -> Result<Self> {
+    fn prepare(inputs: Vec<(String, RecordBatch)>, hybrid: bool, require_row_ids: bool) -> Result<Self> {
         let mut row_ids = Vec::with_capacity(inputs.len());
+        let mut synthetic = u64::MAX - inputs.iter().map(|(_, b)| b.num_rows() as u64).sum::<u64>();
         for (name, batch) in &inputs {
             if batch.num_columns() == 0 && batch.num_rows() == 0 {
                 // An empty result without a schema: nothing to merge.
                 row_ids.push(Vec::new());
                 continue;
             }
-            row_ids.push(columns::row_ids(batch, name)?);
+            if require_row_ids || batch.column_by_name(ROW_ID).is_some() {
+                row_ids.push(columns::row_ids(batch, name)?);
+            } else {
+                // No row ids: every row is a row of its own.
+                row_ids.push((synthetic..synthetic + batch.num_rows() as u64).collect());
+                synthetic += batch.num_rows() as u64;
+            }
             columns::check_score_type(batch, name, DISTANCE)?;
             columns::check_score_type(batch, name, SCORE)?;
         }
@@ -155,8 +187,31 @@ impl Candidates {
             fields,
             metadata,
             hybrid,
+            keep_best: false,
             rows: Vec::new(),
         })
+    }
+
+    /// The text of each candidate in `column` (from the row its ordinary
+    /// columns come from); null texts are empty strings. Every input that
+    /// holds rows must have the column, as a string type.
+    pub fn texts(&self, column: &str) -> Result<Vec<String>> {
+        let arrays = self
+            .inputs
+            .iter()
+            .map(|(name, batch)| match batch.num_rows() {
+                0 => Ok(None),
+                _ => columns::text_column(batch, name, column).map(Some),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(self
+            .rows
+            .iter()
+            .map(|c| {
+                let (input, row) = c.primary;
+                arrays[input].as_ref().map(|a| a.text(row).to_string()).unwrap_or_default()
+            })
+            .collect())
     }
 
     /// The inputs' names and batches, in order.
@@ -182,6 +237,10 @@ impl Candidates {
         let relevance: Vec<f32> = scores.iter().map(|&s| s as f32).collect();
         let mut order: Vec<usize> = (0..self.rows.len()).collect();
         order.sort_by(|&a, &b| relevance[b].total_cmp(&relevance[a]));
+        if self.keep_best {
+            let mut seen = vec![false; self.group_count];
+            order.retain(|&c| !std::mem::replace(&mut seen[self.rows[c].group as usize], true));
+        }
         let keep_scores = return_score == ReturnScore::All;
         let mut fields = Vec::with_capacity(self.fields.len() + 3);
         let mut arrays: Vec<ArrayRef> = Vec::with_capacity(self.fields.len() + 3);
@@ -260,6 +319,10 @@ fn unify_schemas(inputs: &[(String, RecordBatch)]) -> Result<(Vec<Field>, Metada
     for (i, (_, batch)) in inputs.iter().enumerate() {
         let schema = batch.schema_ref();
         for field in schema.fields() {
+            if field.name() == RELEVANCE_SCORE {
+                // An earlier reranker's score: this one replaces it.
+                continue;
+            }
             match fields.iter().position(|f| f.name() == field.name()) {
                 Some(at) => {
                     let known = &fields[at];
@@ -287,7 +350,7 @@ fn unify_schemas(inputs: &[(String, RecordBatch)]) -> Result<(Vec<Field>, Metada
     for field in fields.iter_mut() {
         let everywhere = inputs
             .iter()
-            .all(|(_, b)| b.schema_ref().field_with_name(field.name()).is_ok());
+            .all(|(_, b)| b.schema_ref().column_with_name(field.name()).is_some());
         if !everywhere && !field.is_nullable() {
             *field = field.clone().with_nullable(true);
         }

@@ -10,6 +10,16 @@ pub use mrr::Mrr;
 pub use rrf::Rrf;
 
 use crate::error::Error;
+use crate::merge::Duplicates;
+
+/// Fusion scores a row id, so its copies share one score: keep the first or all.
+fn duplicates(deduplicate: bool) -> Duplicates {
+    if deduplicate {
+        Duplicates::KeepFirst
+    } else {
+        Duplicates::KeepAll
+    }
+}
 
 use arrow_array::RecordBatch;
 

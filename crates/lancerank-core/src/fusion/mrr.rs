@@ -3,6 +3,7 @@
 use arrow_array::RecordBatch;
 
 use crate::error::{Error, Result};
+use super::duplicates;
 use crate::merge::Candidates;
 use crate::ReturnScore;
 
@@ -48,7 +49,7 @@ impl Mrr {
     }
 
     pub fn rerank_multivector(&self, sets: Vec<RecordBatch>, deduplicate: bool) -> Result<RecordBatch> {
-        let candidates = Candidates::multivector(sets, deduplicate)?;
+        let candidates = Candidates::multivector(sets, duplicates(deduplicate), true)?;
         let sets = candidates.input_groups().len();
         let weights = vec![1.0 / sets as f64; sets];
         self.rank(candidates, &weights)

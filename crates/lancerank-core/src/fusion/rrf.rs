@@ -3,6 +3,7 @@
 use arrow_array::RecordBatch;
 
 use crate::error::{Error, Result};
+use super::duplicates;
 use crate::merge::Candidates;
 use crate::ReturnScore;
 
@@ -36,7 +37,7 @@ impl Rrf {
     /// Ranks restart in every result set, so no set is penalised for its
     /// position in the list.
     pub fn rerank_multivector(&self, sets: Vec<RecordBatch>, deduplicate: bool) -> Result<RecordBatch> {
-        self.rank(Candidates::multivector(sets, deduplicate)?)
+        self.rank(Candidates::multivector(sets, duplicates(deduplicate), true)?)
     }
 
     fn rank(&self, candidates: Candidates) -> Result<RecordBatch> {

@@ -1,0 +1,184 @@
+//! `NativeJsReranker`: rerankers whose scores come from a JavaScript
+//! function. Rust merges, batches and ranks; the function is called through
+//! a weak threadsafe function (it never keeps Node from exiting) from Rust
+//! tasks, awaited there, and its answer checked before use.
+
+use std::time::Duration;
+
+use futures::stream::{self, StreamExt, TryStreamExt};
+use lancerank_core::scoring::{Request, TextScoring};
+use lancerank_core::{ipc, ReturnScore};
+use napi::bindgen_prelude::{Buffer, FnArgs, Float64Array, Promise, Uint8Array};
+use napi::threadsafe_function::ThreadsafeFunction;
+use napi::Status;
+use napi_derive::napi;
+
+use crate::bytes::arrow_buffers;
+use crate::errors::to_js;
+use crate::task::off_thread;
+
+/// `(query, texts) => Promise<Float64Array>`, called from Rust threads. The
+/// JavaScript layer wraps the user's function so that it always returns a
+/// Promise of a Float64Array or rejects with a message of its own.
+type ScoreArgs = FnArgs<(String, Vec<String>)>;
+type ScoreFn = ThreadsafeFunction<ScoreArgs, Promise<Float64Array>, ScoreArgs, Status, false, true>;
+
+#[napi(object)]
+pub struct JsRerankerOptions {
+    pub column: String,
+    pub return_score: String,
+    pub batch_size: u32,
+    pub concurrency: u32,
+    /// 0: no limit.
+    pub timeout_ms: u32,
+}
+
+#[napi]
+pub struct NativeJsReranker {
+    scoring: TextScoring,
+    batch_size: usize,
+    concurrency: usize,
+    timeout: Option<Duration>,
+}
+
+#[napi]
+impl NativeJsReranker {
+    #[napi(constructor)]
+    pub fn new(options: JsRerankerOptions) -> napi::Result<Self> {
+        let return_score: ReturnScore = options.return_score.parse().map_err(to_js)?;
+        let positive = |name: &str, value: u32| {
+            if value == 0 {
+                Err(napi::Error::new(Status::InvalidArg, format!("option `{name}`: must be at least 1, got 0")))
+            } else {
+                Ok(value as usize)
+            }
+        };
+        Ok(Self {
+            scoring: TextScoring::new(options.column, return_score),
+            batch_size: positive("batchSize", options.batch_size)?,
+            concurrency: positive("concurrency", options.concurrency)?,
+            timeout: (options.timeout_ms > 0).then(|| Duration::from_millis(options.timeout_ms.into())),
+        })
+    }
+
+    #[napi]
+    pub async fn rerank_hybrid(
+        &self,
+        score: ScoreFn,
+        query: String,
+        vector: Option<Vec<Uint8Array>>,
+        fts: Option<Vec<Uint8Array>>,
+    ) -> napi::Result<Buffer> {
+        self.run(score, query, move || {
+            Ok(Request::Hybrid {
+                vector: ipc::read_optional(vector.map(arrow_buffers), "vector results")?,
+                fts: ipc::read_optional(fts.map(arrow_buffers), "full-text results")?,
+            })
+        })
+        .await
+    }
+
+    #[napi]
+    pub async fn rerank_vector(&self, score: ScoreFn, query: String, vector: Vec<Uint8Array>) -> napi::Result<Buffer> {
+        self.run(score, query, move || {
+            Ok(Request::Vector(ipc::read_chunks(arrow_buffers(vector), "vector results")?))
+        })
+        .await
+    }
+
+    #[napi]
+    pub async fn rerank_fts(&self, score: ScoreFn, query: String, fts: Vec<Uint8Array>) -> napi::Result<Buffer> {
+        self.run(score, query, move || {
+            Ok(Request::Fts(ipc::read_chunks(arrow_buffers(fts), "full-text results")?))
+        })
+        .await
+    }
+
+    #[napi]
+    pub async fn rerank_multivector(
+        &self,
+        score: ScoreFn,
+        query: String,
+        sets: Vec<Vec<Uint8Array>>,
+        deduplicate: bool,
+    ) -> napi::Result<Buffer> {
+        self.run(score, query, move || {
+            let sets = sets
+                .into_iter()
+                .enumerate()
+                .map(|(i, chunks)| ipc::read_chunks(arrow_buffers(chunks), &format!("result set {i}")))
+                .collect::<lancerank_core::Result<Vec<_>>>()?;
+            Ok(Request::Multivector { sets, deduplicate })
+        })
+        .await
+    }
+}
+
+impl NativeJsReranker {
+    /// Reads and merges the input off the JavaScript thread, scores the
+    /// texts through `score` in batches (up to `concurrency` at once), then
+    /// ranks and writes the result off the JavaScript thread.
+    async fn run<F>(&self, score: ScoreFn, query: String, request: F) -> napi::Result<Buffer>
+    where
+        F: FnOnce() -> lancerank_core::Result<Request> + Send + 'static,
+    {
+        let scoring = self.scoring.clone();
+        let job = off_thread(move || scoring.prepare(request()?)).await?;
+        let batches: Vec<Vec<String>> = job.texts().chunks(self.batch_size).map(<[String]>::to_vec).collect();
+        let expected: Vec<usize> = batches.iter().map(Vec::len).collect();
+        let (score, timeout) = (&score, self.timeout);
+        let scored: Vec<Vec<f64>> = stream::iter(batches.into_iter().zip(expected).enumerate())
+            .map(|(i, (texts, len))| {
+                let query = query.clone();
+                async move { call_score(score, query, texts, len, i, timeout).await }
+            })
+            .buffered(self.concurrency)
+            .try_collect()
+            .await?;
+        let scores: Vec<f64> = scored.into_iter().flatten().collect();
+        let bytes = off_thread(move || {
+            let ranked = job.finish(&scores).map_err(|e| match e {
+                lancerank_core::Error::Scores(m) => lancerank_core::Error::Scores(format!("score callback: {m}")),
+                other => other,
+            })?;
+            ipc::write_batch(&ranked)
+        })
+        .await?;
+        Ok(bytes.into())
+    }
+}
+
+/// One call of the score function on one batch of texts.
+async fn call_score(
+    score: &ScoreFn,
+    query: String,
+    texts: Vec<String>,
+    expected: usize,
+    batch: usize,
+    timeout: Option<Duration>,
+) -> napi::Result<Vec<f64>> {
+    let fail = |message: String| napi::Error::new(Status::GenericFailure, format!("score callback, batch {batch}: {message}"));
+    let call = async {
+        let promise = score.call_async_catch(FnArgs::from((query, texts))).await.map_err(|e| fail(e.reason.clone()))?;
+        promise.await.map_err(|e| {
+            // The Promise was collected with its callbacks: nothing could settle it.
+            if e.reason.contains("canceled") {
+                fail("its Promise was garbage-collected without settling".to_string())
+            } else {
+                fail(e.reason.clone())
+            }
+        })
+    };
+    let scores = match timeout {
+        None => call.await?,
+        Some(limit) => tokio::time::timeout(limit, call).await.map_err(|_| {
+            fail(format!("did not settle within {} ms (option `timeoutMs`)", limit.as_millis()))
+        })??,
+    };
+    // Each batch is checked for length here (the batches' scores are joined
+    // next); `Job::finish` checks the joined scores are finite.
+    if scores.len() != expected {
+        return Err(fail(format!("returned {} scores for {expected} texts", scores.len())));
+    }
+    Ok(scores.to_vec())
+}
