@@ -40,23 +40,88 @@ export interface MultivectorOptions {
   deduplicate?: boolean
 }
 
+/** Scores for a batch of texts: one finite number per text, higher is better. */
+export type Scores = ArrayLike<number>
+
+/** Options of rerankers whose scores come from `score(query, texts)`. */
+export interface ScoringOptions {
+  /** The text column to score. Default `'text'`. */
+  column?: string
+  returnScore?: ReturnScore
+  /** Texts per call of `score`. Default 128. */
+  batchSize?: number
+  /** Calls of `score` in flight at once. Default 1. */
+  concurrency?: number
+  /** Reject a call of `score` that has not settled after this many milliseconds. Default 0: no limit. */
+  timeoutMs?: number
+  /** As a later stage of a `RerankerPipeline`: rescore only the previous stage's best `topK` rows. Default: all. */
+  topK?: number
+}
+
 /**
  * Base class for rerankers, and the shape `@lancedb/lancedb` expects of
  * `query().rerank(r)`: `rerankHybrid` resolves to an apache-arrow RecordBatch.
  *
+ * A subclass either overrides `rerankHybrid`, or implements `score(query,
+ * texts)` and gets `rerankHybrid`, `rerankVector`, `rerankFts` and
+ * `rerankMultivector` with LanceDB Python's merging, sorting and
+ * `returnScore` rules, run in Rust.
+ *
  * @example
  * ```ts
  * import { Reranker } from 'lancerank'
- * import type { RecordBatch } from 'apache-arrow'
- * class MyReranker extends Reranker {
- *   async rerankHybrid(query: string, vecResults: RecordBatch, ftsResults: RecordBatch): Promise<RecordBatch> {
- *     // ...
+ * class KeywordReranker extends Reranker {
+ *   constructor() { super({ column: 'text', batchSize: 64 }) }
+ *   async score(query: string, texts: string[]): Promise<number[]> {
+ *     return texts.map((t) => (t.includes(query) ? 1 : 0))
  *   }
  * }
  * ```
  */
 export declare class Reranker {
-  rerankHybrid(query: string, vecResults: any, ftsResults: any): Promise<import('apache-arrow').RecordBatch>
+  constructor(options?: ScoringOptions)
+  /** The `topK` option. */
+  readonly topK: number | undefined
+  /** Implement this, or override `rerankHybrid`. */
+  score?(query: string, texts: string[]): Promise<Scores>
+  rerankHybrid(query: string, vecResults: MaybeResultSet, ftsResults: MaybeResultSet): Promise<import('apache-arrow').RecordBatch>
+  /** One vector result list (`_rowid` optional). Needs `score`. */
+  rerankVector(query: string, vecResults: ResultSet): Promise<import('apache-arrow').RecordBatch>
+  /** One full-text result list (`_rowid` optional). Needs `score`. */
+  rerankFts(query: string, ftsResults: ResultSet): Promise<import('apache-arrow').RecordBatch>
+  /**
+   * Several result sets, concatenated. `deduplicate` (default false here)
+   * keeps the best-scored row of each `_rowid`. Needs `score`.
+   */
+  rerankMultivector(resultSets: ResultSet[], query?: string, options?: MultivectorOptions): Promise<import('apache-arrow').RecordBatch>
+}
+
+/**
+ * A reranker from a plain function.
+ *
+ * @example
+ * ```ts
+ * const reranker = new FunctionReranker(async (query, texts) => myModel.score(query, texts), { batchSize: 32 })
+ * const rows = await table.query().nearestTo(v).fullTextSearch(q).rerank(reranker).toArray()
+ * ```
+ */
+export declare class FunctionReranker extends Reranker {
+  constructor(score: (query: string, texts: string[]) => Promise<Scores>, options?: ScoringOptions)
+  score(query: string, texts: string[]): Promise<Scores>
+}
+
+/**
+ * Rerankers in sequence: the first gets the search results, each later one
+ * reranks the previous output (cut to its `topK` best rows, if set) as one list.
+ *
+ * @example
+ * ```ts
+ * const reranker = new RerankerPipeline([new RRFReranker(), new FunctionReranker(score, { topK: 50 })])
+ * ```
+ */
+export declare class RerankerPipeline extends Reranker {
+  constructor(stages: Reranker[])
+  readonly stages: Reranker[]
 }
 
 /** Methods every fusion reranker has. */

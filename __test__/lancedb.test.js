@@ -6,7 +6,7 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const lancedb = require('@lancedb/lancedb')
-const { RRFReranker, LinearCombinationReranker, MRRReranker } = require('..')
+const { RRFReranker, LinearCombinationReranker, MRRReranker, FunctionReranker, RerankerPipeline } = require('..')
 
 const WORDS = ['river', 'mountain', 'forest', 'desert', 'ocean', 'city', 'village', 'island']
 
@@ -67,4 +67,25 @@ test('RRF over LanceDB matches the rank formula on the same result sets', async 
   const rows = await table.query().nearestTo(vector).fullTextSearch('river').rerank(new RRFReranker()).withRowId().limit(10).toArray()
   assert.ok(rows.length > 0)
   for (const r of rows) assert.ok(Math.abs(r._relevance_score - expected.get(r._rowid)) < 1e-6)
+})
+
+test('a FunctionReranker, alone and after RRF in a pipeline, in a LanceDB hybrid query', async (t) => {
+  const table = await openTable(t)
+  const seen = []
+  // Scores: how often the query's word occurs, then shorter texts first.
+  const keyword = new FunctionReranker(async (query, texts) => {
+    seen.push(texts.length)
+    return texts.map((text) => text.split(query).length - 1 - text.length / 1000)
+  }, { batchSize: 8 })
+  const rows = await table.query().nearestTo([0.1, 0.9, 0.2, 0.8]).fullTextSearch('river').rerank(keyword).limit(10).toArray()
+  assert.ok(rows.length > 0)
+  assert.ok(seen.every((n) => n <= 8) && seen.length >= 1)
+  const scores = rows.map((r) => r._relevance_score)
+  assert.deepEqual([...scores].sort((a, b) => b - a), scores)
+  assert.ok(rows[0].text.includes('river'))
+
+  const pipeline = new RerankerPipeline([new RRFReranker(), new FunctionReranker(async (q, texts) => texts.map((x) => -x.length), { topK: 5 })])
+  const top = await table.query().nearestTo([0.1, 0.9, 0.2, 0.8]).fullTextSearch('river').rerank(pipeline).limit(10).toArray()
+  assert.equal(top.length, 5)
+  assert.deepEqual(top.map((r) => r.text.length), [...top.map((r) => r.text.length)].sort((a, b) => a - b))
 })

@@ -8,6 +8,8 @@ import {
   MRRReranker,
   Reranker,
   RRFReranker,
+  FunctionReranker,
+  RerankerPipeline,
   type ReturnScore,
 } from 'lancerank'
 
@@ -30,6 +32,19 @@ async function direct(): Promise<number> {
   return batch.numRows + bytes.length + multi.numRows
 }
 
+async function javascriptRerankers(table: lancedb.Table): Promise<number> {
+  const byLength = new FunctionReranker(async (query, texts) => texts.map((t) => t.length), { column: 'text', batchSize: 32, timeoutMs: 1000 })
+  class Keyword extends Reranker {
+    async score(query: string, texts: string[]): Promise<Float32Array> {
+      return Float32Array.from(texts, (t) => (t.includes(query) ? 1 : 0))
+    }
+  }
+  const pipeline = new RerankerPipeline([new RRFReranker(), new Keyword({ topK: 20 }), byLength])
+  const rows = await table.query().nearestTo([1, 2]).fullTextSearch('q').rerank(pipeline).toArray()
+  const vec = await byLength.rerankVector('q', new Uint8Array())
+  return rows.length + vec.numRows + pipeline.stages.length
+}
+
 class Custom extends Reranker {
   async rerankHybrid(query: string, vecResults: RecordBatch, ftsResults: RecordBatch): Promise<RecordBatch> {
     void query
@@ -38,4 +53,4 @@ class Custom extends Reranker {
   }
 }
 
-export { hybrid, direct, Custom }
+export { hybrid, direct, javascriptRerankers, Custom }
