@@ -10,6 +10,7 @@ const arrow = require('apache-arrow')
 const lancedb = require('@lancedb/lancedb')
 const { RRFReranker } = require('..')
 const { hybridResults } = require('./data.js')
+const { time } = require('./timing.js')
 
 const SIZES = [1_000, 10_000, 100_000]
 const RUNS = { 1000: 60, 10000: 25, 100000: 9 }
@@ -21,22 +22,6 @@ function packageVersion(name) {
     dir = require('node:path').dirname(dir)
   }
   return JSON.parse(fs.readFileSync(`${dir}/package.json`, 'utf8')).version
-}
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.floor(s.length / 2)]
-}
-
-async function time(runs, fn) {
-  await fn() // warm-up
-  const samples = []
-  for (let i = 0; i < runs; i++) {
-    const t0 = process.hrtime.bigint()
-    await fn()
-    samples.push(Number(process.hrtime.bigint() - t0) / 1e6)
-  }
-  return median(samples)
 }
 
 // What a user would write in plain JavaScript: a Map from row id to fused

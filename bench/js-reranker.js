@@ -8,24 +8,10 @@ const os = require('node:os')
 const arrow = require('apache-arrow')
 const { FunctionReranker } = require('..')
 const { hybridResults } = require('./data.js')
+const { time } = require('./timing.js')
 
 const RUNS = 2000
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.floor(s.length / 2)]
-}
-
-async function time(fn) {
-  for (let i = 0; i < 200; i++) await fn() // warm-up
-  const samples = []
-  for (let i = 0; i < RUNS; i++) {
-    const t0 = process.hrtime.bigint()
-    await fn()
-    samples.push(Number(process.hrtime.bigint() - t0) / 1e6)
-  }
-  return median(samples)
-}
+const WARMUP = 200
 
 async function main() {
   const score = async (query, texts) => texts.map((t) => t.length % 97)
@@ -34,10 +20,10 @@ async function main() {
   const vecIpc = arrow.tableToIPC(new arrow.Table(vec), 'stream')
   const reranker = new FunctionReranker(score, { batchSize: 256 })
 
-  const direct = await time(() => score('query', texts))
-  const vector = await time(() => reranker.rerankVector('query', vec))
-  const vectorBytes = await time(() => reranker.rerankVector('query', vecIpc))
-  const hybrid = await time(() => reranker.rerankHybrid('query', vec, fts))
+  const direct = await time(RUNS, () => score('query', texts), WARMUP)
+  const vector = await time(RUNS, () => reranker.rerankVector('query', vec), WARMUP)
+  const vectorBytes = await time(RUNS, () => reranker.rerankVector('query', vecIpc), WARMUP)
+  const hybrid = await time(RUNS, () => reranker.rerankHybrid('query', vec, fts), WARMUP)
   const row = (name, ms, n) => console.log(`${name.padEnd(44)} ${ms.toFixed(3)} ms   added ${(ms - direct * n).toFixed(3)} ms`)
   console.log(`score function called directly on 100 texts  ${direct.toFixed(3)} ms`)
   row('rerankVector, 100 rows (RecordBatch)', vector, 1)

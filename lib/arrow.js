@@ -9,6 +9,7 @@
 // buffers, in this copy's classes before they are written.
 
 const arrow = require('apache-arrow')
+const { describe } = require('./options.js')
 
 function isBytes(value) {
   return ArrayBuffer.isView(value) && value.BYTES_PER_ELEMENT === 1
@@ -30,13 +31,6 @@ function isRecordBatch(value) {
 
 function isTable(value) {
   return value != null && typeof value === 'object' && isSchema(value.schema) && Array.isArray(value.batches)
-}
-
-function describe(value) {
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return 'an array'
-  if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'no constructor'})`
-  return `a ${typeof value}`
 }
 
 // A foreign DataType → the same type in this copy, by its Arrow type id.

@@ -4,14 +4,7 @@
 
 const { NativeJsReranker } = require('../binding.js')
 const { toIpc, fromIpc } = require('./arrow.js')
-const { optionsObject, numberOption, booleanOption, stringOption, checkQuery } = require('./options.js')
-
-function describe(value) {
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return 'an array'
-  if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'no constructor'})`
-  return `a ${typeof value}`
-}
+const { describe, optionsObject, numberOption, booleanOption, stringOption, checkQuery } = require('./options.js')
 
 // The user's scores → a Float64Array, or a TypeError naming what is wrong.
 // Length and finiteness are checked in Rust.

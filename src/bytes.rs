@@ -4,6 +4,7 @@ use std::panic::AssertUnwindSafe;
 use std::ptr::NonNull;
 use std::sync::Arc;
 
+use lancerank_core::{ipc, RecordBatch};
 use napi::bindgen_prelude::Uint8Array;
 
 /// An Arrow buffer over the memory of `bytes`. The buffer holds `bytes`
@@ -19,7 +20,11 @@ pub fn arrow_buffer(bytes: Uint8Array) -> arrow_buffer::Buffer {
             // passed alongside is that owner. Nothing is mutated through it
             // during an unwind, hence `AssertUnwindSafe`.
             unsafe {
-                arrow_buffer::Buffer::from_custom_allocation(ptr, len, Arc::new(AssertUnwindSafe(bytes)))
+                arrow_buffer::Buffer::from_custom_allocation(
+                    ptr,
+                    len,
+                    Arc::new(AssertUnwindSafe(bytes)),
+                )
             }
         }
         _ => arrow_buffer::Buffer::from_vec(Vec::<u8>::new()),
@@ -29,4 +34,20 @@ pub fn arrow_buffer(bytes: Uint8Array) -> arrow_buffer::Buffer {
 /// [`arrow_buffer`] for each chunk.
 pub fn arrow_buffers(chunks: Vec<Uint8Array>) -> Vec<arrow_buffer::Buffer> {
     chunks.into_iter().map(arrow_buffer).collect()
+}
+
+/// One result set from its IPC chunks; `None` is an empty result.
+pub fn read_result(
+    chunks: Option<Vec<Uint8Array>>,
+    input: &str,
+) -> lancerank_core::Result<RecordBatch> {
+    ipc::read_optional(chunks.map(arrow_buffers), input)
+}
+
+/// Result sets from their IPC chunks, named "result set i" in errors.
+pub fn read_result_sets(sets: Vec<Vec<Uint8Array>>) -> lancerank_core::Result<Vec<RecordBatch>> {
+    sets.into_iter()
+        .enumerate()
+        .map(|(i, chunks)| ipc::read_chunks(arrow_buffers(chunks), &format!("result set {i}")))
+        .collect()
 }

@@ -7,7 +7,7 @@ use lancerank_core::{ipc, ReturnScore};
 use napi::bindgen_prelude::{Buffer, Uint8Array};
 use napi_derive::napi;
 
-use crate::bytes::arrow_buffers;
+use crate::bytes::{read_result, read_result_sets};
 use crate::errors::to_js;
 use crate::task::off_thread;
 
@@ -30,13 +30,15 @@ impl NativeFusion {
 
     #[napi(factory)]
     pub fn linear_combination(weight: f64, fill: f64, return_score_: String) -> napi::Result<Self> {
-        let linear = LinearCombination::new(weight, fill, return_score(return_score_)?).map_err(to_js)?;
+        let linear =
+            LinearCombination::new(weight, fill, return_score(return_score_)?).map_err(to_js)?;
         Ok(Self::from(Fusion::LinearCombination(linear)))
     }
 
     #[napi(factory)]
     pub fn mrr(weight_vector: f64, weight_fts: f64, return_score_: String) -> napi::Result<Self> {
-        let mrr = Mrr::new(weight_vector, weight_fts, return_score(return_score_)?).map_err(to_js)?;
+        let mrr =
+            Mrr::new(weight_vector, weight_fts, return_score(return_score_)?).map_err(to_js)?;
         Ok(Self::from(Fusion::Mrr(mrr)))
     }
 
@@ -50,8 +52,8 @@ impl NativeFusion {
     ) -> napi::Result<Buffer> {
         let fusion = Arc::clone(&self.inner);
         let bytes = off_thread(move || {
-            let vector = ipc::read_optional(vector.map(arrow_buffers), "vector results")?;
-            let fts = ipc::read_optional(fts.map(arrow_buffers), "full-text results")?;
+            let vector = read_result(vector, "vector results")?;
+            let fts = read_result(fts, "full-text results")?;
             ipc::write_batch(&fusion.rerank_hybrid(vector, fts)?)
         })
         .await?;
@@ -66,12 +68,7 @@ impl NativeFusion {
     ) -> napi::Result<Buffer> {
         let fusion = Arc::clone(&self.inner);
         let bytes = off_thread(move || {
-            let batches = sets
-                .into_iter()
-                .enumerate()
-                .map(|(i, chunks)| ipc::read_chunks(arrow_buffers(chunks), &format!("result set {i}")))
-                .collect::<lancerank_core::Result<Vec<_>>>()?;
-            ipc::write_batch(&fusion.rerank_multivector(batches, deduplicate)?)
+            ipc::write_batch(&fusion.rerank_multivector(read_result_sets(sets)?, deduplicate)?)
         })
         .await?;
         Ok(bytes.into())
@@ -80,7 +77,11 @@ impl NativeFusion {
     /// `rerankVector` / `rerankFts`: always an error for fusion.
     #[napi]
     pub async fn rerank_single(&self, method: String) -> napi::Result<Buffer> {
-        let method = if method == "rerankFts" { "rerankFts" } else { "rerankVector" };
+        let method = if method == "rerankFts" {
+            "rerankFts"
+        } else {
+            "rerankVector"
+        };
         Err(to_js(self.inner.single_list(method)))
     }
 }

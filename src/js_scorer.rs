@@ -8,12 +8,12 @@ use std::time::Duration;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use lancerank_core::scoring::{Request, TextScoring};
 use lancerank_core::{ipc, ReturnScore};
-use napi::bindgen_prelude::{Buffer, FnArgs, Float64Array, Promise, Uint8Array};
+use napi::bindgen_prelude::{Buffer, Float64Array, FnArgs, Promise, Uint8Array};
 use napi::threadsafe_function::ThreadsafeFunction;
 use napi::Status;
 use napi_derive::napi;
 
-use crate::bytes::arrow_buffers;
+use crate::bytes::{read_result, read_result_sets};
 use crate::errors::to_js;
 use crate::task::off_thread;
 
@@ -48,7 +48,10 @@ impl NativeJsReranker {
         let return_score: ReturnScore = options.return_score.parse().map_err(to_js)?;
         let positive = |name: &str, value: u32| {
             if value == 0 {
-                Err(napi::Error::new(Status::InvalidArg, format!("option `{name}`: must be at least 1, got 0")))
+                Err(napi::Error::new(
+                    Status::InvalidArg,
+                    format!("option `{name}`: must be at least 1, got 0"),
+                ))
             } else {
                 Ok(value as usize)
             }
@@ -57,7 +60,8 @@ impl NativeJsReranker {
             scoring: TextScoring::new(options.column, return_score),
             batch_size: positive("batchSize", options.batch_size)?,
             concurrency: positive("concurrency", options.concurrency)?,
-            timeout: (options.timeout_ms > 0).then(|| Duration::from_millis(options.timeout_ms.into())),
+            timeout: (options.timeout_ms > 0)
+                .then(|| Duration::from_millis(options.timeout_ms.into())),
         })
     }
 
@@ -71,25 +75,38 @@ impl NativeJsReranker {
     ) -> napi::Result<Buffer> {
         self.run(score, query, move || {
             Ok(Request::Hybrid {
-                vector: ipc::read_optional(vector.map(arrow_buffers), "vector results")?,
-                fts: ipc::read_optional(fts.map(arrow_buffers), "full-text results")?,
+                vector: read_result(vector, "vector results")?,
+                fts: read_result(fts, "full-text results")?,
             })
         })
         .await
     }
 
     #[napi]
-    pub async fn rerank_vector(&self, score: ScoreFn, query: String, vector: Vec<Uint8Array>) -> napi::Result<Buffer> {
+    pub async fn rerank_vector(
+        &self,
+        score: ScoreFn,
+        query: String,
+        vector: Vec<Uint8Array>,
+    ) -> napi::Result<Buffer> {
         self.run(score, query, move || {
-            Ok(Request::Vector(ipc::read_chunks(arrow_buffers(vector), "vector results")?))
+            Ok(Request::Vector(read_result(
+                Some(vector),
+                "vector results",
+            )?))
         })
         .await
     }
 
     #[napi]
-    pub async fn rerank_fts(&self, score: ScoreFn, query: String, fts: Vec<Uint8Array>) -> napi::Result<Buffer> {
+    pub async fn rerank_fts(
+        &self,
+        score: ScoreFn,
+        query: String,
+        fts: Vec<Uint8Array>,
+    ) -> napi::Result<Buffer> {
         self.run(score, query, move || {
-            Ok(Request::Fts(ipc::read_chunks(arrow_buffers(fts), "full-text results")?))
+            Ok(Request::Fts(read_result(Some(fts), "full-text results")?))
         })
         .await
     }
@@ -103,12 +120,10 @@ impl NativeJsReranker {
         deduplicate: bool,
     ) -> napi::Result<Buffer> {
         self.run(score, query, move || {
-            let sets = sets
-                .into_iter()
-                .enumerate()
-                .map(|(i, chunks)| ipc::read_chunks(arrow_buffers(chunks), &format!("result set {i}")))
-                .collect::<lancerank_core::Result<Vec<_>>>()?;
-            Ok(Request::Multivector { sets, deduplicate })
+            Ok(Request::Multivector {
+                sets: read_result_sets(sets)?,
+                deduplicate,
+            })
         })
         .await
     }
@@ -124,7 +139,11 @@ impl NativeJsReranker {
     {
         let scoring = self.scoring.clone();
         let job = off_thread(move || scoring.prepare(request()?)).await?;
-        let batches: Vec<Vec<String>> = job.texts().chunks(self.batch_size).map(<[String]>::to_vec).collect();
+        let batches: Vec<Vec<String>> = job
+            .texts()
+            .chunks(self.batch_size)
+            .map(<[String]>::to_vec)
+            .collect();
         let expected: Vec<usize> = batches.iter().map(Vec::len).collect();
         let (score, timeout) = (&score, self.timeout);
         let scored: Vec<Vec<f64>> = stream::iter(batches.into_iter().zip(expected).enumerate())
@@ -138,7 +157,9 @@ impl NativeJsReranker {
         let scores: Vec<f64> = scored.into_iter().flatten().collect();
         let bytes = off_thread(move || {
             let ranked = job.finish(&scores).map_err(|e| match e {
-                lancerank_core::Error::Scores(m) => lancerank_core::Error::Scores(format!("score callback: {m}")),
+                lancerank_core::Error::Scores(m) => {
+                    lancerank_core::Error::Scores(format!("score callback: {m}"))
+                }
                 other => other,
             })?;
             ipc::write_batch(&ranked)
@@ -157,9 +178,17 @@ async fn call_score(
     batch: usize,
     timeout: Option<Duration>,
 ) -> napi::Result<Vec<f64>> {
-    let fail = |message: String| napi::Error::new(Status::GenericFailure, format!("score callback, batch {batch}: {message}"));
+    let fail = |message: String| {
+        napi::Error::new(
+            Status::GenericFailure,
+            format!("score callback, batch {batch}: {message}"),
+        )
+    };
     let call = async {
-        let promise = score.call_async_catch(FnArgs::from((query, texts))).await.map_err(|e| fail(e.reason.clone()))?;
+        let promise = score
+            .call_async_catch(FnArgs::from((query, texts)))
+            .await
+            .map_err(|e| fail(e.reason.clone()))?;
         promise.await.map_err(|e| {
             // The Promise was collected with its callbacks: nothing could settle it.
             if e.reason.contains("canceled") {
@@ -172,13 +201,19 @@ async fn call_score(
     let scores = match timeout {
         None => call.await?,
         Some(limit) => tokio::time::timeout(limit, call).await.map_err(|_| {
-            fail(format!("did not settle within {} ms (option `timeoutMs`)", limit.as_millis()))
+            fail(format!(
+                "did not settle within {} ms (option `timeoutMs`)",
+                limit.as_millis()
+            ))
         })??,
     };
     // Each batch is checked for length here (the batches' scores are joined
     // next); `Job::finish` checks the joined scores are finite.
     if scores.len() != expected {
-        return Err(fail(format!("returned {} scores for {expected} texts", scores.len())));
+        return Err(fail(format!(
+            "returned {} scores for {expected} texts",
+            scores.len()
+        )));
     }
     Ok(scores.to_vec())
 }

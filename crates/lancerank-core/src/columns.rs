@@ -56,7 +56,11 @@ pub fn row_ids(batch: &RecordBatch, input: &str) -> Result<Vec<u64>> {
     where
         T::Native: Into<u64>,
     {
-        a.as_primitive::<T>().values().iter().map(|v| (*v).into()).collect()
+        a.as_primitive::<T>()
+            .values()
+            .iter()
+            .map(|v| (*v).into())
+            .collect()
     }
     fn signed<T: ArrowPrimitiveType>(a: &dyn Array, input: &str) -> Result<Vec<u64>>
     where
@@ -67,10 +71,12 @@ pub fn row_ids(batch: &RecordBatch, input: &str) -> Result<Vec<u64>> {
             .iter()
             .enumerate()
             .map(|(row, v)| {
-                u64::try_from((*v).into()).map_err(|_| Error::InvalidArgument(format!(
-                    "{input}: column `{ROW_ID}` holds a negative id ({}) at row {row}",
-                    (*v).into()
-                )))
+                u64::try_from((*v).into()).map_err(|_| {
+                    Error::InvalidArgument(format!(
+                        "{input}: column `{ROW_ID}` holds a negative id ({}) at row {row}",
+                        (*v).into()
+                    ))
+                })
             })
             .collect()
     }
@@ -124,9 +130,18 @@ impl TextColumn<'_> {
 }
 
 /// The text column a model reranker reads.
-pub fn text_column<'a>(batch: &'a RecordBatch, input: &str, column: &str) -> Result<TextColumn<'a>> {
+pub fn text_column<'a>(
+    batch: &'a RecordBatch,
+    input: &str,
+    column: &str,
+) -> Result<TextColumn<'a>> {
     let array = batch.column_by_name(column).ok_or_else(|| {
-        missing(batch, input, column, "; choose the text column with the `column` option")
+        missing(
+            batch,
+            input,
+            column,
+            "; choose the text column with the `column` option",
+        )
     })?;
     match array.data_type() {
         DataType::Utf8 => Ok(TextColumn::Utf8(array.as_string::<i32>())),
@@ -161,7 +176,10 @@ pub fn scores(batch: &RecordBatch, input: &str, column: &str) -> Result<Vec<Opti
     let array = batch
         .column_by_name(column)
         .ok_or_else(|| missing(batch, input, column, ""))?;
-    fn collect<T: ArrowPrimitiveType>(a: &dyn Array, f: impl Fn(T::Native) -> f64) -> Vec<Option<f64>> {
+    fn collect<T: ArrowPrimitiveType>(
+        a: &dyn Array,
+        f: impl Fn(T::Native) -> f64,
+    ) -> Vec<Option<f64>> {
         a.as_primitive::<T>().iter().map(|v| v.map(&f)).collect()
     }
     let values = match array.data_type() {

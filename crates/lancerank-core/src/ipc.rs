@@ -38,7 +38,13 @@ pub fn read_chunks(chunks: Vec<Buffer>, input: &str) -> Result<RecordBatch> {
     let (schema, batches) = if first.starts_with(FILE_MAGIC) {
         let bytes = match chunks.len() {
             1 => first.clone(),
-            _ => Buffer::from(chunks.iter().flat_map(|c| c.as_slice()).copied().collect::<Vec<u8>>()),
+            _ => Buffer::from(
+                chunks
+                    .iter()
+                    .flat_map(|c| c.as_slice())
+                    .copied()
+                    .collect::<Vec<u8>>(),
+            ),
         };
         let reader = FileReader::try_new(Cursor::new(bytes.as_slice()), None)
             .map_err(|e| ipc_error(e.to_string()))?;
@@ -52,7 +58,10 @@ pub fn read_chunks(chunks: Vec<Buffer>, input: &str) -> Result<RecordBatch> {
         let mut batches = Vec::new();
         for mut rest in chunks {
             while !rest.is_empty() {
-                if let Some(batch) = decoder.decode(&mut rest).map_err(|e| ipc_error(e.to_string()))? {
+                if let Some(batch) = decoder
+                    .decode(&mut rest)
+                    .map_err(|e| ipc_error(e.to_string()))?
+                {
                     batches.push(batch);
                 }
             }

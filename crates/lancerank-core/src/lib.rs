@@ -13,6 +13,7 @@ pub mod ipc;
 pub mod merge;
 pub mod scoring;
 
+pub use arrow_array::RecordBatch;
 pub use error::{Error, Result};
 
 /// Which score columns a reranked result keeps.

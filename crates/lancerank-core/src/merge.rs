@@ -103,7 +103,11 @@ impl Candidates {
     /// Several result sets, concatenated in order; `duplicates` says what
     /// becomes of rows that share a row id. `_rowid` is required unless every
     /// row stays and `require_row_ids` is false.
-    pub fn multivector(sets: Vec<RecordBatch>, duplicates: Duplicates, require_row_ids: bool) -> Result<Self> {
+    pub fn multivector(
+        sets: Vec<RecordBatch>,
+        duplicates: Duplicates,
+        require_row_ids: bool,
+    ) -> Result<Self> {
         if sets.is_empty() {
             return Err(Error::InvalidArgument(
                 "resultSets must not be empty: pass at least one result set".to_string(),
@@ -123,13 +127,19 @@ impl Candidates {
         Self::stack(vec![(input.to_string(), batch)], Duplicates::KeepAll, false)
     }
 
-    fn stack(inputs: Vec<(String, RecordBatch)>, duplicates: Duplicates, require_row_ids: bool) -> Result<Self> {
+    fn stack(
+        inputs: Vec<(String, RecordBatch)>,
+        duplicates: Duplicates,
+        require_row_ids: bool,
+    ) -> Result<Self> {
         let mut merged = Self::prepare(inputs, false, require_row_ids)?;
         merged.keep_best = duplicates == Duplicates::KeepBest;
         let mut seen = vec![false; merged.group_count];
         for (set, groups) in merged.groups.iter().enumerate() {
             for (row, &group) in groups.iter().enumerate() {
-                if duplicates == Duplicates::KeepFirst && std::mem::replace(&mut seen[group as usize], true) {
+                if duplicates == Duplicates::KeepFirst
+                    && std::mem::replace(&mut seen[group as usize], true)
+                {
                     continue;
                 }
                 let source = Some((set, row));
@@ -145,7 +155,11 @@ impl Candidates {
         Ok(merged)
     }
 
-    fn prepare(inputs: Vec<(String, RecordBatch)>, hybrid: bool, require_row_ids: bool) -> Result<Self> {
+    fn prepare(
+        inputs: Vec<(String, RecordBatch)>,
+        hybrid: bool,
+        require_row_ids: bool,
+    ) -> Result<Self> {
         let mut row_ids = Vec::with_capacity(inputs.len());
         let mut synthetic = u64::MAX - inputs.iter().map(|(_, b)| b.num_rows() as u64).sum::<u64>();
         for (name, batch) in &inputs {
@@ -167,7 +181,8 @@ impl Candidates {
         let (fields, metadata) = unify_schemas(&inputs)?;
         // Number the distinct row ids in order of first appearance.
         let total = row_ids.iter().map(Vec::len).sum();
-        let mut numbering: FxHashMap<u64, u32> = FxHashMap::with_capacity_and_hasher(total, Default::default());
+        let mut numbering: FxHashMap<u64, u32> =
+            FxHashMap::with_capacity_and_hasher(total, Default::default());
         let groups = row_ids
             .iter()
             .map(|ids| {
@@ -209,7 +224,10 @@ impl Candidates {
             .iter()
             .map(|c| {
                 let (input, row) = c.primary;
-                arrays[input].as_ref().map(|a| a.text(row).to_string()).unwrap_or_default()
+                arrays[input]
+                    .as_ref()
+                    .map(|a| a.text(row).to_string())
+                    .unwrap_or_default()
             })
             .collect())
     }
@@ -248,9 +266,11 @@ impl Candidates {
         for field in &self.fields {
             let name = field.name().as_str();
             if name == ROW_ID {
-                let ids: UInt64Array = order
-                    .iter().map(|&c| self.rows[c].row_id).collect();
-                fields.push(Field::new(ROW_ID, DataType::UInt64, false).with_metadata(field.metadata().clone()));
+                let ids: UInt64Array = order.iter().map(|&c| self.rows[c].row_id).collect();
+                fields.push(
+                    Field::new(ROW_ID, DataType::UInt64, false)
+                        .with_metadata(field.metadata().clone()),
+                );
                 arrays.push(Arc::new(ids));
                 continue;
             }
@@ -263,7 +283,11 @@ impl Candidates {
                 if !keep_scores {
                     continue;
                 }
-                if name == DISTANCE { has.0 = true } else { has.1 = true }
+                if name == DISTANCE {
+                    has.0 = true
+                } else {
+                    has.1 = true
+                }
             }
             let sources: Vec<Option<Source>> = order.iter().map(|&c| pick(&self.rows[c])).collect();
             arrays.push(self.gather(field, &sources)?);

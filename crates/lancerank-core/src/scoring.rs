@@ -12,14 +12,20 @@ use crate::ReturnScore;
 /// What to rerank.
 pub enum Request {
     /// Vector and full-text results, merged by `_rowid`.
-    Hybrid { vector: RecordBatch, fts: RecordBatch },
+    Hybrid {
+        vector: RecordBatch,
+        fts: RecordBatch,
+    },
     /// One vector result list (`_rowid` optional).
     Vector(RecordBatch),
     /// One full-text result list (`_rowid` optional).
     Fts(RecordBatch),
     /// Several result sets. `deduplicate` keeps the best-scored row of each
     /// row id (and needs `_rowid`); otherwise every row stays.
-    Multivector { sets: Vec<RecordBatch>, deduplicate: bool },
+    Multivector {
+        sets: Vec<RecordBatch>,
+        deduplicate: bool,
+    },
 }
 
 /// The settings every text-scoring reranker shares.
@@ -48,7 +54,11 @@ impl TextScoring {
             Request::Vector(batch) => Candidates::single(batch, "vector results")?,
             Request::Fts(batch) => Candidates::single(batch, "full-text results")?,
             Request::Multivector { sets, deduplicate } => {
-                let duplicates = if deduplicate { Duplicates::KeepBest } else { Duplicates::KeepAll };
+                let duplicates = if deduplicate {
+                    Duplicates::KeepBest
+                } else {
+                    Duplicates::KeepAll
+                };
                 Candidates::multivector(sets, duplicates, false)?
             }
         };
@@ -86,7 +96,9 @@ impl Job {
             )));
         }
         if let Some((i, s)) = scores.iter().enumerate().find(|(_, s)| !s.is_finite()) {
-            return Err(Error::Scores(format!("score {i} is {s}; scores must be finite numbers")));
+            return Err(Error::Scores(format!(
+                "score {i} is {s}; scores must be finite numbers"
+            )));
         }
         self.candidates.into_ranked(scores, self.return_score)
     }

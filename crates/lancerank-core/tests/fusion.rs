@@ -29,23 +29,41 @@ fn floats(v: &[f32]) -> ArrayRef {
 }
 
 fn texts(ids: &[u64]) -> ArrayRef {
-    Arc::new(StringArray::from_iter_values(ids.iter().map(|i| format!("doc {i}"))))
+    Arc::new(StringArray::from_iter_values(
+        ids.iter().map(|i| format!("doc {i}")),
+    ))
 }
 
 fn vector(row_ids: &[u64], distances: &[f32]) -> RecordBatch {
-    batch(vec![("text", texts(row_ids)), ("_distance", floats(distances)), ("_rowid", ids(row_ids))])
+    batch(vec![
+        ("text", texts(row_ids)),
+        ("_distance", floats(distances)),
+        ("_rowid", ids(row_ids)),
+    ])
 }
 
 fn fts(row_ids: &[u64], scores: &[f32]) -> RecordBatch {
-    batch(vec![("text", texts(row_ids)), ("_score", floats(scores)), ("_rowid", ids(row_ids))])
+    batch(vec![
+        ("text", texts(row_ids)),
+        ("_score", floats(scores)),
+        ("_rowid", ids(row_ids)),
+    ])
 }
 
 fn row_ids(b: &RecordBatch) -> Vec<u64> {
-    b.column_by_name("_rowid").unwrap().as_primitive::<UInt64Type>().values().to_vec()
+    b.column_by_name("_rowid")
+        .unwrap()
+        .as_primitive::<UInt64Type>()
+        .values()
+        .to_vec()
 }
 
 fn relevance(b: &RecordBatch) -> Vec<f32> {
-    b.column_by_name("_relevance_score").unwrap().as_primitive::<Float32Type>().values().to_vec()
+    b.column_by_name("_relevance_score")
+        .unwrap()
+        .as_primitive::<Float32Type>()
+        .values()
+        .to_vec()
 }
 
 fn assert_close(actual: &[f32], expected: &[f64]) {
@@ -56,7 +74,11 @@ fn assert_close(actual: &[f32], expected: &[f64]) {
 }
 
 fn names(b: &RecordBatch) -> Vec<String> {
-    b.schema().fields().iter().map(|f| f.name().clone()).collect()
+    b.schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect()
 }
 
 const VEC_IDS: [u64; 5] = [1, 4, 2, 5, 3];
@@ -69,7 +91,10 @@ fn rrf_worked_example() {
         .rerank_hybrid(vector(&VEC_IDS, &[0.1; 5]), fts(&FTS_IDS, &[1.0; 3]))
         .unwrap();
     assert_eq!(row_ids(&out), vec![4, 5, 1, 3, 2]);
-    assert_close(&relevance(&out), &[5.0 / 6.0, 8.0 / 15.0, 0.5, 5.0 / 12.0, 0.25]);
+    assert_close(
+        &relevance(&out),
+        &[5.0 / 6.0, 8.0 / 15.0, 0.5, 5.0 / 12.0, 0.25],
+    );
     assert_eq!(names(&out), vec!["text", "_rowid", "_relevance_score"]);
     let texts = out.column_by_name("text").unwrap().as_string::<i32>();
     assert_eq!(texts.value(0), "doc 4");
@@ -79,7 +104,9 @@ fn rrf_worked_example() {
 #[test]
 fn rrf_adds_repeats_within_one_list() {
     let rrf = Rrf::new(1.0, ReturnScore::Relevance).unwrap();
-    let out = rrf.rerank_hybrid(vector(&[7, 7], &[0.1, 0.2]), fts(&[], &[])).unwrap();
+    let out = rrf
+        .rerank_hybrid(vector(&[7, 7], &[0.1, 0.2]), fts(&[], &[]))
+        .unwrap();
     assert_eq!(row_ids(&out), vec![7]);
     assert_close(&relevance(&out), &[0.5 + 1.0 / 3.0]);
 }
@@ -109,9 +136,13 @@ fn linear_worked_examples() {
 #[test]
 fn linear_one_side_empty_keeps_that_sides_score() {
     let linear = LinearCombination::new(0.7, 1.0, ReturnScore::Relevance).unwrap();
-    let out = linear.rerank_hybrid(vector(&[0, 1], &[0.25, 0.5]), fts(&[], &[])).unwrap();
+    let out = linear
+        .rerank_hybrid(vector(&[0, 1], &[0.25, 0.5]), fts(&[], &[]))
+        .unwrap();
     assert_close(&relevance(&out), &[0.75, 0.5]);
-    let out = linear.rerank_hybrid(vector(&[], &[]), fts(&[3, 4], &[2.0, 5.0])).unwrap();
+    let out = linear
+        .rerank_hybrid(vector(&[], &[]), fts(&[3, 4], &[2.0, 5.0]))
+        .unwrap();
     assert_eq!(row_ids(&out), vec![4, 3]);
     assert_close(&relevance(&out), &[5.0, 2.0]);
 }
@@ -125,7 +156,12 @@ fn linear_rejects_bad_options_and_scores() {
         .rerank_hybrid(vector(&[0, 1], &[0.25, f32::NAN]), fts(&[1], &[1.0]))
         .unwrap_err();
     let message = err.to_string();
-    assert!(message.contains("`_distance`") && message.contains("row 1") && message.contains("vector results"), "{message}");
+    assert!(
+        message.contains("`_distance`")
+            && message.contains("row 1")
+            && message.contains("vector results"),
+        "{message}"
+    );
     let err = linear
         .rerank_hybrid(vector(&[0], &[0.25]), fts(&[1], &[f32::INFINITY]))
         .unwrap_err();
@@ -135,9 +171,14 @@ fn linear_rejects_bad_options_and_scores() {
 #[test]
 fn mrr_worked_example() {
     let mrr = Mrr::new(0.5, 0.5, ReturnScore::Relevance).unwrap();
-    let out = mrr.rerank_hybrid(vector(&VEC_IDS, &[0.1; 5]), fts(&FTS_IDS, &[1.0; 3])).unwrap();
+    let out = mrr
+        .rerank_hybrid(vector(&VEC_IDS, &[0.1; 5]), fts(&FTS_IDS, &[1.0; 3]))
+        .unwrap();
     assert_eq!(row_ids(&out), vec![4, 1, 5, 3, 2]);
-    assert_close(&relevance(&out), &[0.75, 0.5, 0.375, 0.1 + 0.5 / 3.0, 0.5 / 3.0]);
+    assert_close(
+        &relevance(&out),
+        &[0.75, 0.5, 0.375, 0.1 + 0.5 / 3.0, 0.5 / 3.0],
+    );
 }
 
 #[test]
@@ -155,18 +196,35 @@ fn return_score_all_keeps_each_sides_values() {
         .rerank_hybrid(vector(&[1, 2], &[0.1, 0.2]), fts(&[2, 3], &[9.0, 8.0]))
         .unwrap();
     assert_eq!(row_ids(&out), vec![2, 1, 3]);
-    let distance = out.column_by_name("_distance").unwrap().as_primitive::<Float32Type>();
-    let score = out.column_by_name("_score").unwrap().as_primitive::<Float32Type>();
-    assert_eq!(distance.iter().collect::<Vec<_>>(), vec![Some(0.2), Some(0.1), None]);
-    assert_eq!(score.iter().collect::<Vec<_>>(), vec![Some(9.0), None, Some(8.0)]);
-    assert_eq!(names(&out), vec!["text", "_distance", "_rowid", "_score", "_relevance_score"]);
+    let distance = out
+        .column_by_name("_distance")
+        .unwrap()
+        .as_primitive::<Float32Type>();
+    let score = out
+        .column_by_name("_score")
+        .unwrap()
+        .as_primitive::<Float32Type>();
+    assert_eq!(
+        distance.iter().collect::<Vec<_>>(),
+        vec![Some(0.2), Some(0.1), None]
+    );
+    assert_eq!(
+        score.iter().collect::<Vec<_>>(),
+        vec![Some(9.0), None, Some(8.0)]
+    );
+    assert_eq!(
+        names(&out),
+        vec!["text", "_distance", "_rowid", "_score", "_relevance_score"]
+    );
 }
 
 #[test]
 fn ties_keep_vector_rows_first() {
     // Every row appears once at rank 1 of its list: all tie.
     let rrf = Rrf::new(60.0, ReturnScore::Relevance).unwrap();
-    let out = rrf.rerank_hybrid(vector(&[9], &[0.1]), fts(&[3], &[1.0])).unwrap();
+    let out = rrf
+        .rerank_hybrid(vector(&[9], &[0.1]), fts(&[3], &[1.0]))
+        .unwrap();
     assert_eq!(row_ids(&out), vec![9, 3]);
 }
 
@@ -192,9 +250,16 @@ fn multivector_errors() {
     let err = rrf.rerank_multivector(vec![], true).unwrap_err();
     assert!(err.to_string().contains("must not be empty"), "{err}");
     let no_ids = batch(vec![("text", texts(&[1])), ("_distance", floats(&[0.1]))]);
-    let err = rrf.rerank_multivector(vec![vector(&[1], &[0.1]), no_ids], true).unwrap_err();
+    let err = rrf
+        .rerank_multivector(vec![vector(&[1], &[0.1]), no_ids], true)
+        .unwrap_err();
     let message = err.to_string();
-    assert!(message.contains("result set 1") && message.contains("`_rowid`") && message.contains("row ids"), "{message}");
+    assert!(
+        message.contains("result set 1")
+            && message.contains("`_rowid`")
+            && message.contains("row ids"),
+        "{message}"
+    );
     assert!(message.contains("text, _distance"), "{message}");
 }
 
@@ -204,7 +269,12 @@ fn missing_rowid_names_the_columns_found() {
     let no_ids = batch(vec![("text", texts(&[1])), ("_score", floats(&[0.1]))]);
     let err = rrf.rerank_hybrid(vector(&[1], &[0.1]), no_ids).unwrap_err();
     assert!(matches!(err, Error::MissingColumn { .. }));
-    assert!(err.to_string().contains("full-text results: column `_rowid` is missing (columns found: text, _score)"), "{err}");
+    assert!(
+        err.to_string().contains(
+            "full-text results: column `_rowid` is missing (columns found: text, _score)"
+        ),
+        "{err}"
+    );
 }
 
 #[test]
@@ -212,7 +282,10 @@ fn both_sides_empty_give_the_unified_schema() {
     let rrf = Rrf::new(60.0, ReturnScore::All).unwrap();
     let out = rrf.rerank_hybrid(vector(&[], &[]), fts(&[], &[])).unwrap();
     assert_eq!(out.num_rows(), 0);
-    assert_eq!(names(&out), vec!["text", "_distance", "_rowid", "_score", "_relevance_score"]);
+    assert_eq!(
+        names(&out),
+        vec!["text", "_distance", "_rowid", "_score", "_relevance_score"]
+    );
     let schemaless = RecordBatch::new_empty(Arc::new(Schema::empty()));
     let out = rrf.rerank_hybrid(vector(&[1], &[0.5]), schemaless).unwrap();
     assert_eq!(row_ids(&out), vec![1]);
@@ -221,32 +294,68 @@ fn both_sides_empty_give_the_unified_schema() {
 #[test]
 fn schema_conflicts_and_wrong_types_are_errors() {
     let rrf = Rrf::new(60.0, ReturnScore::Relevance).unwrap();
-    let other = batch(vec![("text", Arc::new(Int64Array::from(vec![1])) as ArrayRef), ("_rowid", ids(&[1]))]);
+    let other = batch(vec![
+        ("text", Arc::new(Int64Array::from(vec![1])) as ArrayRef),
+        ("_rowid", ids(&[1])),
+    ]);
     let err = rrf.rerank_hybrid(vector(&[1], &[0.1]), other).unwrap_err();
-    assert!(err.to_string().contains("column `text` has type Utf8 in vector results but Int64 in full-text results"), "{err}");
+    assert!(
+        err.to_string().contains(
+            "column `text` has type Utf8 in vector results but Int64 in full-text results"
+        ),
+        "{err}"
+    );
     let bad_distance = batch(vec![("_distance", texts(&[1])), ("_rowid", ids(&[1]))]);
     let err = rrf.rerank_hybrid(bad_distance, fts(&[], &[])).unwrap_err();
-    assert!(err.to_string().contains("`_distance` has type Utf8"), "{err}");
+    assert!(
+        err.to_string().contains("`_distance` has type Utf8"),
+        "{err}"
+    );
 }
 
 #[test]
 fn any_integer_rowid_is_accepted_and_negative_ones_are_not() {
     let rrf = Rrf::new(60.0, ReturnScore::Relevance).unwrap();
-    let signed = batch(vec![("_rowid", Arc::new(Int64Array::from(vec![5, 6])) as ArrayRef)]);
+    let signed = batch(vec![(
+        "_rowid",
+        Arc::new(Int64Array::from(vec![5, 6])) as ArrayRef,
+    )]);
     let out = rrf.rerank_hybrid(signed, fts(&[6], &[1.0])).unwrap();
     assert_eq!(row_ids(&out), vec![6, 5]);
-    assert_eq!(out.schema().field_with_name("_rowid").unwrap().data_type(), &DataType::UInt64);
-    let negative = batch(vec![("_rowid", Arc::new(Int64Array::from(vec![-5])) as ArrayRef)]);
-    assert!(rrf.rerank_hybrid(negative, fts(&[], &[])).unwrap_err().to_string().contains("negative"));
+    assert_eq!(
+        out.schema().field_with_name("_rowid").unwrap().data_type(),
+        &DataType::UInt64
+    );
+    let negative = batch(vec![(
+        "_rowid",
+        Arc::new(Int64Array::from(vec![-5])) as ArrayRef,
+    )]);
+    assert!(rrf
+        .rerank_hybrid(negative, fts(&[], &[]))
+        .unwrap_err()
+        .to_string()
+        .contains("negative"));
 }
 
 #[test]
 fn ipc_round_trip_and_garbage() {
     let v = vector(&[1, 2], &[0.1, 0.2]);
     let bytes = ipc::write_batch(&v).unwrap();
-    assert_eq!(ipc::read_batch(Buffer::from(bytes.clone()), "x").unwrap(), v);
-    for bad in [&b""[..], &b"garbage bytes"[..], &bytes[..bytes.len() / 2], &bytes[..bytes.len() - 3]] {
+    assert_eq!(
+        ipc::read_batch(Buffer::from(bytes.clone()), "x").unwrap(),
+        v
+    );
+    for bad in [
+        &b""[..],
+        &b"garbage bytes"[..],
+        &bytes[..bytes.len() / 2],
+        &bytes[..bytes.len() - 3],
+    ] {
         let err = ipc::read_batch(Buffer::from(bad.to_vec()), "vector results").unwrap_err();
-        assert!(err.to_string().starts_with("vector results: not readable as Arrow IPC"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("vector results: not readable as Arrow IPC"),
+            "{err}"
+        );
     }
 }

@@ -51,7 +51,11 @@ impl Fusion {
         }
     }
 
-    pub fn rerank_multivector(&self, sets: Vec<RecordBatch>, deduplicate: bool) -> Result<RecordBatch> {
+    pub fn rerank_multivector(
+        &self,
+        sets: Vec<RecordBatch>,
+        deduplicate: bool,
+    ) -> Result<RecordBatch> {
         match self {
             Self::Rrf(r) => r.rerank_multivector(sets, deduplicate),
             Self::Mrr(r) => r.rerank_multivector(sets, deduplicate),

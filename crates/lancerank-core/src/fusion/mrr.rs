@@ -2,8 +2,8 @@
 
 use arrow_array::RecordBatch;
 
-use crate::error::{Error, Result};
 use super::duplicates;
+use crate::error::{Error, Result};
 use crate::merge::Candidates;
 use crate::ReturnScore;
 
@@ -48,7 +48,11 @@ impl Mrr {
         self.rank(candidates, &[self.weight_vector, self.weight_fts])
     }
 
-    pub fn rerank_multivector(&self, sets: Vec<RecordBatch>, deduplicate: bool) -> Result<RecordBatch> {
+    pub fn rerank_multivector(
+        &self,
+        sets: Vec<RecordBatch>,
+        deduplicate: bool,
+    ) -> Result<RecordBatch> {
         let candidates = Candidates::multivector(sets, duplicates(deduplicate), true)?;
         let sets = candidates.input_groups().len();
         let weights = vec![1.0 / sets as f64; sets];
@@ -66,7 +70,11 @@ impl Mrr {
                 }
             }
         }
-        let scores: Vec<f64> = candidates.rows.iter().map(|c| fused[c.group as usize]).collect();
+        let scores: Vec<f64> = candidates
+            .rows
+            .iter()
+            .map(|c| fused[c.group as usize])
+            .collect();
         candidates.into_ranked(&scores, self.return_score)
     }
 }

@@ -2,8 +2,8 @@
 
 use arrow_array::RecordBatch;
 
-use crate::error::{Error, Result};
 use super::duplicates;
+use crate::error::{Error, Result};
 use crate::merge::Candidates;
 use crate::ReturnScore;
 
@@ -36,8 +36,16 @@ impl Rrf {
 
     /// Ranks restart in every result set, so no set is penalised for its
     /// position in the list.
-    pub fn rerank_multivector(&self, sets: Vec<RecordBatch>, deduplicate: bool) -> Result<RecordBatch> {
-        self.rank(Candidates::multivector(sets, duplicates(deduplicate), true)?)
+    pub fn rerank_multivector(
+        &self,
+        sets: Vec<RecordBatch>,
+        deduplicate: bool,
+    ) -> Result<RecordBatch> {
+        self.rank(Candidates::multivector(
+            sets,
+            duplicates(deduplicate),
+            true,
+        )?)
     }
 
     fn rank(&self, candidates: Candidates) -> Result<RecordBatch> {
@@ -47,7 +55,11 @@ impl Rrf {
                 fused[group as usize] += 1.0 / (self.k + (i + 1) as f64);
             }
         }
-        let scores: Vec<f64> = candidates.rows.iter().map(|c| fused[c.group as usize]).collect();
+        let scores: Vec<f64> = candidates
+            .rows
+            .iter()
+            .map(|c| fused[c.group as usize])
+            .collect();
         candidates.into_ranked(&scores, self.return_score)
     }
 }
