@@ -36,7 +36,6 @@ function isTable(value) {
 // A foreign DataType → the same type in this copy, by its Arrow type id.
 function rewrapType(type) {
   if (type instanceof arrow.DataType) return type
-  const field = (f) => rewrapField(f)
   switch (type.typeId) {
     case arrow.Type.Null: return new arrow.Null()
     case arrow.Type.Int: return new arrow.Int(type.isSigned, type.bitWidth)
@@ -53,11 +52,11 @@ function rewrapType(type) {
     case arrow.Type.Interval: return new arrow.Interval(type.unit)
     case arrow.Type.Duration: return new arrow.Duration(type.unit)
     case arrow.Type.FixedSizeBinary: return new arrow.FixedSizeBinary(type.byteWidth)
-    case arrow.Type.List: return new arrow.List(field(type.children[0]))
-    case arrow.Type.FixedSizeList: return new arrow.FixedSizeList(type.listSize, field(type.children[0]))
-    case arrow.Type.Struct: return new arrow.Struct(type.children.map(field))
-    case arrow.Type.Map: return new arrow.Map_(field(type.children[0]), type.keysSorted)
-    case arrow.Type.Union: return new arrow.Union(type.mode, Array.from(type.typeIds), type.children.map(field))
+    case arrow.Type.List: return new arrow.List(rewrapField(type.children[0]))
+    case arrow.Type.FixedSizeList: return new arrow.FixedSizeList(type.listSize, rewrapField(type.children[0]))
+    case arrow.Type.Struct: return new arrow.Struct(type.children.map(rewrapField))
+    case arrow.Type.Map: return new arrow.Map_(rewrapField(type.children[0]), type.keysSorted)
+    case arrow.Type.Union: return new arrow.Union(type.mode, Array.from(type.typeIds), type.children.map(rewrapField))
     case arrow.Type.Dictionary:
       return new arrow.Dictionary(rewrapType(type.dictionary), rewrapType(type.indices), type.id, type.isOrdered)
     default:
