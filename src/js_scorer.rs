@@ -144,12 +144,11 @@ impl NativeJsReranker {
             .chunks(self.batch_size)
             .map(<[String]>::to_vec)
             .collect();
-        let expected: Vec<usize> = batches.iter().map(Vec::len).collect();
         let (score, timeout) = (&score, self.timeout);
-        let scored: Vec<Vec<f64>> = stream::iter(batches.into_iter().zip(expected).enumerate())
-            .map(|(i, (texts, len))| {
+        let scored: Vec<Vec<f64>> = stream::iter(batches.into_iter().enumerate())
+            .map(|(i, texts)| {
                 let query = query.clone();
-                async move { call_score(score, query, texts, len, i, timeout).await }
+                async move { call_score(score, query, texts, i, timeout).await }
             })
             .buffered(self.concurrency)
             .try_collect()
@@ -174,7 +173,6 @@ async fn call_score(
     score: &ScoreFn,
     query: String,
     texts: Vec<String>,
-    expected: usize,
     batch: usize,
     timeout: Option<Duration>,
 ) -> napi::Result<Vec<f64>> {
@@ -184,6 +182,7 @@ async fn call_score(
             format!("score callback, batch {batch}: {message}"),
         )
     };
+    let expected = texts.len();
     let call = async {
         let promise = score
             .call_async_catch(FnArgs::from((query, texts)))
