@@ -1,24 +1,18 @@
 //! The fusion rerankers on the worked examples of their specification, and
 //! the merge rules they share.
 
+mod common;
+
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Float32Type, UInt64Type};
+use arrow_array::types::Float32Type;
 use arrow_array::{ArrayRef, Float32Array, Int64Array, RecordBatch, StringArray, UInt64Array};
 use arrow_buffer::Buffer;
-use arrow_schema::{DataType, Field, Schema};
+use arrow_schema::{DataType, Schema};
+use common::{batch, row_ids};
 use lancerank_core::fusion::{LinearCombination, Mrr, Rrf};
 use lancerank_core::{ipc, Error, ReturnScore};
-
-fn batch(columns: Vec<(&str, ArrayRef)>) -> RecordBatch {
-    let fields: Vec<Field> = columns
-        .iter()
-        .map(|(n, a)| Field::new(*n, a.data_type().clone(), true))
-        .collect();
-    let arrays = columns.into_iter().map(|(_, a)| a).collect();
-    RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).unwrap()
-}
 
 fn ids(v: &[u64]) -> ArrayRef {
     Arc::new(UInt64Array::from(v.to_vec()))
@@ -48,14 +42,6 @@ fn fts(row_ids: &[u64], scores: &[f32]) -> RecordBatch {
         ("_score", floats(scores)),
         ("_rowid", ids(row_ids)),
     ])
-}
-
-fn row_ids(b: &RecordBatch) -> Vec<u64> {
-    b.column_by_name("_rowid")
-        .unwrap()
-        .as_primitive::<UInt64Type>()
-        .values()
-        .to_vec()
 }
 
 fn relevance(b: &RecordBatch) -> Vec<f32> {

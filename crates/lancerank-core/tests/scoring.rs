@@ -1,11 +1,12 @@
 //! Text-scoring rerankers: merging, texts, and ranking by the scorer's scores.
 
+mod common;
+
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::UInt64Type;
 use arrow_array::{ArrayRef, Float32Array, RecordBatch, StringArray, UInt64Array};
-use arrow_schema::{Field, Schema};
+use common::row_ids;
 use lancerank_core::scoring::{Request, TextScoring};
 use lancerank_core::ReturnScore;
 
@@ -20,23 +21,7 @@ fn batch(ids: Option<&[u64]>, texts: &[Option<&str>], score_column: &str) -> Rec
     if let Some(ids) = ids {
         columns.push(("_rowid", Arc::new(UInt64Array::from(ids.to_vec()))));
     }
-    let fields: Vec<Field> = columns
-        .iter()
-        .map(|(n, a)| Field::new(*n, a.data_type().clone(), true))
-        .collect();
-    RecordBatch::try_new(
-        Arc::new(Schema::new(fields)),
-        columns.into_iter().map(|(_, a)| a).collect(),
-    )
-    .unwrap()
-}
-
-fn row_ids(b: &RecordBatch) -> Vec<u64> {
-    b.column_by_name("_rowid")
-        .unwrap()
-        .as_primitive::<UInt64Type>()
-        .values()
-        .to_vec()
+    common::batch(columns)
 }
 
 fn lengths(texts: &[String]) -> Vec<f64> {
