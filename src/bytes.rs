@@ -4,6 +4,7 @@ use std::panic::AssertUnwindSafe;
 use std::ptr::NonNull;
 use std::sync::Arc;
 
+use lancerank_core::merge::result_set_name;
 use lancerank_core::{ipc, RecordBatch};
 use napi::bindgen_prelude::Uint8Array;
 
@@ -11,7 +12,7 @@ use napi::bindgen_prelude::Uint8Array;
 /// (a reference to the JavaScript object) until the last slice of it is
 /// dropped, so the memory cannot be collected while Rust reads it. As with
 /// any zero-copy view, the caller must not write to the array meanwhile.
-pub fn arrow_buffer(bytes: Uint8Array) -> arrow_buffer::Buffer {
+fn arrow_buffer(bytes: Uint8Array) -> arrow_buffer::Buffer {
     let len = bytes.len();
     match NonNull::new(bytes.as_ptr() as *mut u8) {
         Some(ptr) if len > 0 => {
@@ -32,7 +33,7 @@ pub fn arrow_buffer(bytes: Uint8Array) -> arrow_buffer::Buffer {
 }
 
 /// [`arrow_buffer`] for each chunk.
-pub fn arrow_buffers(chunks: Vec<Uint8Array>) -> Vec<arrow_buffer::Buffer> {
+fn arrow_buffers(chunks: Vec<Uint8Array>) -> Vec<arrow_buffer::Buffer> {
     chunks.into_iter().map(arrow_buffer).collect()
 }
 
@@ -44,10 +45,10 @@ pub fn read_result(
     ipc::read_optional(chunks.map(arrow_buffers), input)
 }
 
-/// Result sets from their IPC chunks, named "result set i" in errors.
+/// Result sets from their IPC chunks, named as the core names them in errors.
 pub fn read_result_sets(sets: Vec<Vec<Uint8Array>>) -> lancerank_core::Result<Vec<RecordBatch>> {
     sets.into_iter()
         .enumerate()
-        .map(|(i, chunks)| ipc::read_chunks(arrow_buffers(chunks), &format!("result set {i}")))
+        .map(|(i, chunks)| ipc::read_chunks(arrow_buffers(chunks), &result_set_name(i)))
         .collect()
 }

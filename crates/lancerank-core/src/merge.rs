@@ -32,6 +32,11 @@ pub enum Duplicates {
     KeepBest,
 }
 
+/// How result set `index` of a multivector call is named in error messages.
+pub fn result_set_name(index: usize) -> String {
+    format!("result set {index}")
+}
+
 /// One row of the merged result.
 #[derive(Debug, Clone)]
 pub struct Candidate {
@@ -116,7 +121,7 @@ impl Candidates {
         let inputs = sets
             .into_iter()
             .enumerate()
-            .map(|(i, b)| (format!("result set {i}"), b))
+            .map(|(i, b)| (result_set_name(i), b))
             .collect();
         let require_row_ids = require_row_ids || duplicates != Duplicates::KeepAll;
         Self::stack(inputs, duplicates, require_row_ids)
@@ -230,11 +235,6 @@ impl Candidates {
                     .unwrap_or_default()
             })
             .collect())
-    }
-
-    /// The inputs' names and batches, in order.
-    pub fn inputs(&self) -> impl Iterator<Item = (&str, &RecordBatch)> {
-        self.inputs.iter().map(|(n, b)| (n.as_str(), b))
     }
 
     /// For each input, the row-id number of each of its rows, in input
