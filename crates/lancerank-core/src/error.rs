@@ -79,6 +79,23 @@ pub enum Error {
     #[error("{0}")]
     Scores(String),
 
+    /// A model folder or file that is missing, unreadable or not what a
+    /// reranker can use, or a model that failed while running.
+    #[error("model {path}: {message}")]
+    Model { path: String, message: String },
+
+    /// The ONNX Runtime library could not be loaded.
+    #[error("ONNX Runtime library {path}: {message}")]
+    Runtime { path: String, message: String },
+
+    /// A model file could not be found in, or fetched into, the Hugging Face cache.
+    #[error("Hugging Face model {repo}, file {file}: {message}")]
+    Hub {
+        repo: String,
+        file: String,
+        message: String,
+    },
+
     /// Arrow failed inside a kernel (interleave, IPC writing, ...).
     #[error("arrow: {0}")]
     Arrow(#[from] ArrowError),

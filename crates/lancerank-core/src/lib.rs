@@ -6,12 +6,18 @@
 //! sorted by it, descending. Nothing here knows about JavaScript: the napi
 //! bindings in the parent crate are a thin layer over these types.
 
+pub mod batching;
 pub mod columns;
+pub mod cross_encoder;
 pub mod error;
 pub mod fusion;
 pub mod ipc;
 pub mod merge;
+pub mod model_folder;
+pub mod model_worker;
+pub mod runtime;
 pub mod scoring;
+pub mod tokenization;
 
 pub use arrow_array::RecordBatch;
 pub use error::{Error, Result};

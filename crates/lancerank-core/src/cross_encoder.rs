@@ -1,0 +1,365 @@
+//! Cross-encoders: a transformer reads the query and a text together and
+//! outputs one relevance logit (or two labels). Scores follow
+//! sentence-transformers' `CrossEncoder.predict`: the activation named in
+//! `config.json`, else a sigmoid for one-label models, and the softmax of
+//! label 1 for two-label models.
+
+use std::collections::VecDeque;
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use ort::session::{Session, SessionInputValue};
+use ort::value::Tensor;
+use serde_json::Value;
+
+use crate::batching;
+use crate::error::{Error, Result};
+use crate::model_folder::{ModelFolder, TOKENIZER};
+use crate::model_worker::{ModelWorker, Pending};
+use crate::runtime;
+use crate::tokenization::{TextTokenizer, TokenBatch};
+
+/// Which activation turns a one-label logit into a score.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Activation {
+    /// What `config.json` names; a sigmoid when it names nothing.
+    Auto,
+    Sigmoid,
+    /// Raw logits.
+    None,
+}
+
+impl FromStr for Activation {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "auto" => Ok(Self::Auto),
+            "sigmoid" => Ok(Self::Sigmoid),
+            "none" => Ok(Self::None),
+            other => Err(Error::InvalidOption {
+                option: "activation",
+                message: format!("expected 'auto', 'sigmoid' or 'none', got '{other}'"),
+            }),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct CrossEncoderOptions {
+    /// The graph's path inside the folder; `onnx/model.onnx` or `model.onnx` when `None`.
+    pub model_file: Option<String>,
+    /// Token limit per (query, text) pair; the model's own limit when `None`.
+    pub max_length: Option<usize>,
+    pub activation: Activation,
+    /// ONNX Runtime intra-op threads.
+    pub threads: usize,
+    /// Most tokens (rows × padded length) in one batch.
+    pub token_budget: usize,
+}
+
+impl Default for CrossEncoderOptions {
+    fn default() -> Self {
+        Self {
+            model_file: None,
+            max_length: None,
+            activation: Activation::Auto,
+            threads: runtime::available_cores(),
+            token_budget: DEFAULT_TOKEN_BUDGET,
+        }
+    }
+}
+
+/// Tokens per batch when not set: measured on a MiniLM-L6 cross-encoder
+/// (see BENCHMARKS.md), where larger batches stop paying off.
+pub const DEFAULT_TOKEN_BUDGET: usize = 4096;
+
+/// The limit when neither the tokenizer nor the model states one.
+const FALLBACK_MAX_LENGTH: usize = 512;
+
+/// How the graph's output becomes a score.
+#[derive(Clone, Copy, Debug)]
+enum Head {
+    Identity,
+    Sigmoid,
+    Tanh,
+}
+
+pub struct CrossEncoder {
+    tokenizer: TextTokenizer,
+    worker: Arc<ModelWorker>,
+    pad_id: u32,
+    token_types: bool,
+    output: String,
+    head: Head,
+    /// Set by the `activation` option: overrides the two-label softmax too.
+    raw: bool,
+    token_budget: usize,
+}
+
+impl CrossEncoder {
+    /// Loads the model in `dir` on the ONNX Runtime at `runtime_library`.
+    pub fn load(dir: &Path, runtime_library: &Path, options: &CrossEncoderOptions) -> Result<Self> {
+        if options.token_budget == 0 {
+            return Err(Error::InvalidOption {
+                option: "tokenBudget",
+                message: "must be at least 1".to_string(),
+            });
+        }
+        if options.threads == 0 {
+            return Err(Error::InvalidOption {
+                option: "threads",
+                message: "must be at least 1".to_string(),
+            });
+        }
+        let folder = ModelFolder::open(dir)?;
+        let config = folder.config()?;
+        let tokenizer_config = folder.tokenizer_config()?;
+        let head = match options.activation {
+            Activation::Auto => configured_head(&config, &folder)?,
+            Activation::Sigmoid => Head::Sigmoid,
+            Activation::None => Head::Identity,
+        };
+        let max_length = max_length(&config, &tokenizer_config, options.max_length)?;
+        let tokenizer = TextTokenizer::load(&folder.required(TOKENIZER)?, max_length)?;
+        let pad_id = pad_id(&config, &tokenizer_config, &tokenizer);
+        let graph = folder.onnx_file(options.model_file.as_deref())?;
+        let environment = runtime::environment(runtime_library)?;
+        let worker = ModelWorker::shared(&graph, options.threads, || {
+            runtime::open_session(&environment, &graph, options.threads)
+        })?;
+        let info = worker.info();
+        let fail = |message: String| Error::Model {
+            path: graph.display().to_string(),
+            message,
+        };
+        for required in ["input_ids", "attention_mask"] {
+            if !info.inputs.iter().any(|i| i == required) {
+                return Err(fail(format!(
+                    "the graph has no input `{required}` (inputs found: {})",
+                    info.inputs.join(", ")
+                )));
+            }
+        }
+        if let Some(other) = info
+            .inputs
+            .iter()
+            .find(|i| !["input_ids", "attention_mask", "token_type_ids"].contains(&i.as_str()))
+        {
+            return Err(fail(format!(
+                "the graph input `{other}` is not one a cross-encoder feeds (inputs found: {}; expected input_ids, attention_mask and optionally token_type_ids)",
+                info.inputs.join(", ")
+            )));
+        }
+        let output = info
+            .outputs
+            .iter()
+            .find(|o| *o == "logits")
+            .or_else(|| info.outputs.first())
+            .cloned()
+            .ok_or_else(|| fail("the graph has no outputs".to_string()))?;
+        Ok(Self {
+            token_types: info.inputs.iter().any(|i| i == "token_type_ids"),
+            tokenizer,
+            worker: worker.clone(),
+            pad_id,
+            output,
+            head,
+            raw: options.activation == Activation::None,
+            token_budget: options.token_budget,
+        })
+    }
+
+    /// Tokens per (query, text) pair, special tokens included.
+    pub fn max_length(&self) -> usize {
+        self.tokenizer.max_length()
+    }
+
+    /// One score per text, in input order.
+    pub fn score(&self, query: &str, texts: &[String]) -> Result<Vec<f32>> {
+        let encodings = self.tokenizer.encode_pairs(query, texts)?;
+        let lengths: Vec<usize> = encodings.iter().map(|e| e.len()).collect();
+        let mut scores = vec![0f32; texts.len()];
+        // The next batch is padded and queued while the current one runs;
+        // two in flight per call also lets other calls' batches interleave.
+        let mut in_flight: VecDeque<(Vec<usize>, Pending<Result<Vec<f32>>>)> = VecDeque::new();
+        for batch in batching::by_length(&lengths, self.token_budget) {
+            let tokens = TokenBatch::pad(batch.iter().map(|&i| &encodings[i]), self.pad_id);
+            let run = self.batch_runner();
+            in_flight.push_back((batch, self.worker.submit(move |session| run.run(session, tokens))));
+            if in_flight.len() == 2 {
+                collect(in_flight.pop_front(), &mut scores)?;
+            }
+        }
+        while let Some(done) = in_flight.pop_front() {
+            collect(Some(done), &mut scores)?;
+        }
+        Ok(scores)
+    }
+
+    fn batch_runner(&self) -> BatchRunner {
+        BatchRunner {
+            token_types: self.token_types,
+            output: self.output.clone(),
+            head: self.head,
+            raw: self.raw,
+            path: self.worker.info().path.display().to_string(),
+        }
+    }
+}
+
+fn collect(
+    done: Option<(Vec<usize>, Pending<Result<Vec<f32>>>)>,
+    scores: &mut [f32],
+) -> Result<()> {
+    if let Some((batch, pending)) = done {
+        for (index, score) in batch.into_iter().zip(pending.wait()??) {
+            scores[index] = score;
+        }
+    }
+    Ok(())
+}
+
+/// What the worker thread needs to run one batch.
+struct BatchRunner {
+    token_types: bool,
+    output: String,
+    head: Head,
+    raw: bool,
+    path: String,
+}
+
+impl BatchRunner {
+    fn run(&self, session: &mut Session, tokens: TokenBatch) -> Result<Vec<f32>> {
+        let fail = |message: String| Error::Model {
+            path: self.path.clone(),
+            message,
+        };
+        let shape = [tokens.rows as i64, tokens.columns as i64];
+        let tensor = |data: Vec<i64>| -> Result<SessionInputValue<'static>> {
+            Tensor::from_array((shape, data))
+                .map(Into::into)
+                .map_err(|e| fail(format!("cannot build an input tensor: {e}")))
+        };
+        let mut inputs = vec![
+            ("input_ids", tensor(tokens.input_ids)?),
+            ("attention_mask", tensor(tokens.attention_mask)?),
+        ];
+        if self.token_types {
+            inputs.push(("token_type_ids", tensor(tokens.token_type_ids)?));
+        }
+        let outputs = session
+            .run(inputs)
+            .map_err(|e| fail(format!("inference failed: {e}")))?;
+        let value = outputs
+            .get(self.output.as_str())
+            .ok_or_else(|| fail(format!("no output `{}`", self.output)))?;
+        let (shape, logits) = value.try_extract_tensor::<f32>().map_err(|e| {
+            fail(format!(
+                "output `{}` is not a float32 tensor ({e})",
+                self.output
+            ))
+        })?;
+        let dims: Vec<i64> = shape.iter().copied().collect();
+        let labels = match dims.as_slice() {
+            [rows] if *rows as usize == tokens.rows => 1,
+            [rows, labels @ (1 | 2)] if *rows as usize == tokens.rows => *labels as usize,
+            _ => {
+                return Err(fail(format!(
+                    "output `{}` has shape {dims:?} for a batch of {}; expected [batch, 1] or [batch, 2]",
+                    self.output, tokens.rows
+                )))
+            }
+        };
+        Ok(logits
+            .chunks_exact(labels)
+            .map(|row| match row {
+                [logit] => self.head.apply(*logit),
+                [_, label1] if self.raw => *label1,
+                [label0, label1] => softmax_label1(*label0, *label1),
+                _ => f32::NAN,
+            })
+            .collect())
+    }
+}
+
+impl Head {
+    fn apply(self, logit: f32) -> f32 {
+        match self {
+            Head::Identity => logit,
+            Head::Sigmoid => 1.0 / (1.0 + (-logit).exp()),
+            Head::Tanh => logit.tanh(),
+        }
+    }
+}
+
+fn softmax_label1(label0: f32, label1: f32) -> f32 {
+    1.0 / (1.0 + (label0 - label1).exp())
+}
+
+/// The activation `config.json` names, as sentence-transformers reads it.
+fn configured_head(config: &Value, folder: &ModelFolder) -> Result<Head> {
+    let named = config
+        .get("sentence_transformers")
+        .and_then(|s| s.get("activation_fn"))
+        .or_else(|| config.get("sbert_ce_default_activation_function"))
+        .and_then(Value::as_str);
+    match named.map(|path| path.rsplit('.').next().unwrap_or(path)) {
+        None => Ok(Head::Sigmoid),
+        Some("Identity") => Ok(Head::Identity),
+        Some("Sigmoid") => Ok(Head::Sigmoid),
+        Some("Tanh") => Ok(Head::Tanh),
+        Some(_) => Err(Error::Model {
+            path: folder.dir().join("config.json").display().to_string(),
+            message: format!(
+                "activation `{}` is not supported (Identity, Sigmoid and Tanh are); set option `activation`",
+                named.unwrap_or_default()
+            ),
+        }),
+    }
+}
+
+/// min(option or the tokenizer's `model_max_length`, the positions the model has).
+fn max_length(config: &Value, tokenizer_config: &Value, option: Option<usize>) -> Result<usize> {
+    if option == Some(0) {
+        return Err(Error::InvalidOption {
+            option: "maxLength",
+            message: "must be at least 1".to_string(),
+        });
+    }
+    let tokenizer_limit = tokenizer_config
+        .get("model_max_length")
+        .and_then(Value::as_f64)
+        .filter(|&n| n >= 1.0 && n < 1e6)
+        .map(|n| n as usize);
+    let positions = config
+        .get("max_position_embeddings")
+        .and_then(Value::as_u64)
+        .map(|n| {
+            // RoBERTa-style models number positions from pad_token_id + 1.
+            let model_type = config.get("model_type").and_then(Value::as_str).unwrap_or("");
+            let offset = if model_type.contains("roberta") || model_type == "camembert" {
+                config.get("pad_token_id").and_then(Value::as_u64).unwrap_or(1) + 1
+            } else {
+                0
+            };
+            n.saturating_sub(offset) as usize
+        });
+    let wanted = option.or(tokenizer_limit).unwrap_or(FALLBACK_MAX_LENGTH);
+    Ok(positions.map_or(wanted, |p| wanted.min(p)))
+}
+
+/// The id padding takes: the model's `pad_token_id` (RoBERTa-style models
+/// derive positions from it), else the tokenizer's pad token, else 0.
+fn pad_id(config: &Value, tokenizer_config: &Value, tokenizer: &TextTokenizer) -> u32 {
+    config
+        .get("pad_token_id")
+        .and_then(Value::as_u64)
+        .and_then(|id| u32::try_from(id).ok())
+        .or_else(|| {
+            let token = tokenizer_config.get("pad_token")?;
+            let token = token.as_str().or_else(|| token.get("content")?.as_str())?;
+            tokenizer.token_id(token)
+        })
+        .unwrap_or(0)
+}

@@ -1,0 +1,33 @@
+//! Loading ONNX Runtime, in a test binary of its own: a process loads one
+//! runtime, so the failure must come before any success.
+
+use std::path::Path;
+
+use lancerank_core::cross_encoder::{CrossEncoder, CrossEncoderOptions};
+use lancerank_core::{runtime, Error};
+
+#[test]
+fn a_bad_library_path_is_an_error_and_a_good_one_still_loads_afterwards() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let model = root.join("__test__/fixtures/ce-bert");
+    let options = CrossEncoderOptions::default();
+
+    let missing = Path::new("/nonexistent/libonnxruntime.so.1");
+    let err = CrossEncoder::load(&model, missing, &options).err().unwrap();
+    assert!(matches!(err, Error::Runtime { .. }), "{err}");
+    assert!(err.to_string().contains("/nonexistent/libonnxruntime.so.1"), "{err}");
+
+    // A file that is not a shared library.
+    let not_a_library = model.join("config.json");
+    let err = CrossEncoder::load(&model, &not_a_library, &options).err().unwrap();
+    assert!(err.to_string().contains("config.json"), "{err}");
+    assert!(runtime::loaded_library().is_none());
+
+    let library = std::env::var_os("ORT_DYLIB_PATH").map_or_else(
+        || root.join("node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1"),
+        Into::into,
+    );
+    let model = CrossEncoder::load(&model, &library, &options).unwrap();
+    assert_eq!(model.score("q", &["text".to_string()]).unwrap().len(), 1);
+    assert_eq!(runtime::loaded_library().as_deref(), Some(library.as_path()));
+}

@@ -1,0 +1,247 @@
+"""Builds the tiny random-weight models under __test__/fixtures/ and the
+reference scores the tests compare against.
+
+Never run in CI: it needs torch, transformers, sentence-transformers and onnx
+from PyPI. Run it again (python scripts/make-fixtures.py) after changing it
+and commit what it writes; the output is deterministic for a given set of
+package versions, which it records in __test__/fixtures/versions.json.
+
+Cross-encoders (issue: CrossEncoderReranker):
+  ce-bert      BERT, WordPiece, token_type_ids, one label, no activation entry (sigmoid)
+  ce-identity  the same shape, config names Identity (raw logits, like ms-marco)
+  ce-two-label BERT with two labels (scores: softmax of label 1)
+  ce-roberta   RoBERTa, byte-level BPE, no token_type_ids, padding and
+               truncation baked into tokenizer.json (lancerank must override them)
+"""
+
+import json
+import os
+import shutil
+import sys
+
+import numpy as np
+import onnx
+import sentence_transformers
+import tokenizers
+import torch
+import transformers
+from sentence_transformers import CrossEncoder
+from tokenizers import ByteLevelBPETokenizer, Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
+from transformers import (
+    BertConfig,
+    BertForSequenceClassification,
+    BertTokenizerFast,
+    RobertaConfig,
+    RobertaForSequenceClassification,
+    RobertaTokenizerFast,
+)
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "__test__", "fixtures")
+MAX_LEN = 64  # tokens: long texts below are well past it
+
+CORPUS = [
+    "lancedb stores vectors and full text in one table",
+    "rerankers reorder search results by relevance to the query",
+    "a cross encoder reads the query and the passage together",
+    "reciprocal rank fusion merges ranked lists without scores",
+    "the quick brown fox jumps over the lazy dog",
+    "Café au lait, naïve façade, 東京 and Zürich: unicode text",
+    "emoji 🚀 and accents éàü should tokenize without errors",
+    "Apache Arrow record batches move between Rust and JavaScript",
+    "ONNX Runtime executes the exported transformer graph",
+] * 20
+
+QUERIES = [
+    "what is a cross encoder",
+    "Ünïcödé 東京 🚀",
+    "",
+]
+
+LONG = " ".join(["rerankers reorder search results by relevance to the query"] * 12)
+TEXTS = [
+    "a cross encoder reads the query and the passage together",
+    "the quick brown fox",
+    "",
+    "Café au lait, naïve façade, 東京 and Zürich: unicode text 🚀",
+    LONG,
+    "LanceDB",
+    "x",
+    "Apache Arrow record batches move between Rust and JavaScript " * 3,
+]
+
+
+def wordpiece_tokenizer(folder):
+    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    trainer = trainers.WordPieceTrainer(
+        vocab_size=400, special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "[unused0]", "[unused1]"]
+    )
+    tok.train_from_iterator(CORPUS, trainer)
+    cls, sep = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
+    tok.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]",
+        pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+        special_tokens=[("[CLS]", cls), ("[SEP]", sep)],
+    )
+    from tokenizers import decoders
+
+    tok.decoder = decoders.WordPiece()
+    fast = BertTokenizerFast(tokenizer_object=tok, model_max_length=MAX_LEN)
+    fast.save_pretrained(folder)
+    return fast
+
+
+def bpe_tokenizer(folder):
+    bpe = ByteLevelBPETokenizer()
+    bpe.train_from_iterator(CORPUS, vocab_size=400, special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"])
+    bpe._tokenizer.post_processor = processors.RobertaProcessing(
+        ("</s>", bpe.token_to_id("</s>")), ("<s>", bpe.token_to_id("<s>"))
+    )
+    fast = RobertaTokenizerFast(tokenizer_object=bpe._tokenizer, model_max_length=MAX_LEN)
+    fast.save_pretrained(folder)
+    return fast
+
+
+def export(model, folder, with_token_types):
+    model.eval()
+    ids = torch.ones((2, 8), dtype=torch.long)
+    mask = torch.ones((2, 8), dtype=torch.long)
+    inputs = (ids, mask, torch.zeros((2, 8), dtype=torch.long)) if with_token_types else (ids, mask)
+    names = ["input_ids", "attention_mask", "token_type_ids"][: len(inputs)]
+    dynamic = {n: {0: "batch", 1: "sequence"} for n in names}
+    dynamic["logits"] = {0: "batch"}
+    os.makedirs(os.path.join(folder, "onnx"), exist_ok=True)
+    path = os.path.join(folder, "onnx", "model.onnx")
+    torch.onnx.export(
+        model,
+        inputs,
+        path,
+        input_names=names,
+        output_names=["logits"],
+        dynamic_axes=dynamic,
+        opset_version=17,
+        dynamo=False,
+    )
+    onnx.checker.check_model(onnx.load(path))
+    # Keep only what lancerank reads; drop the torch weights.
+    for name in os.listdir(folder):
+        if name.endswith((".safetensors", ".bin")) or name in ("special_tokens_map.json",):
+            os.remove(os.path.join(folder, name))
+
+
+def bert(name, num_labels=1, activation=None):
+    folder = os.path.join(ROOT, name)
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(folder)
+    fast = wordpiece_tokenizer(folder)
+    torch.manual_seed(len(name))
+    config = BertConfig(
+        vocab_size=fast.vocab_size,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=MAX_LEN,
+        type_vocab_size=2,
+        num_labels=num_labels,
+        pad_token_id=fast.pad_token_id,
+        initializer_range=0.4,
+        attn_implementation="eager",
+    )
+    if activation:
+        config.sentence_transformers = {"activation_fn": activation}
+    model = BertForSequenceClassification(config)
+    model.save_pretrained(folder)
+    return folder, model, True
+
+
+def roberta(name):
+    folder = os.path.join(ROOT, name)
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(folder)
+    fast = bpe_tokenizer(folder)
+    torch.manual_seed(7)
+    config = RobertaConfig(
+        vocab_size=fast.vocab_size,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=MAX_LEN + 2,
+        type_vocab_size=1,
+        num_labels=1,
+        pad_token_id=fast.pad_token_id,
+        bos_token_id=fast.bos_token_id,
+        eos_token_id=fast.eos_token_id,
+        initializer_range=0.4,
+        attn_implementation="eager",
+    )
+    model = RobertaForSequenceClassification(config)
+    model.save_pretrained(folder)
+    return folder, model, False
+
+
+def bake_padding_and_truncation(folder):
+    """What some published tokenizer.json files carry; lancerank overrides it."""
+    path = os.path.join(folder, "tokenizer.json")
+    with open(path) as f:
+        data = json.load(f)
+    data["truncation"] = {"direction": "Right", "max_length": 8, "strategy": "OnlySecond", "stride": 0}
+    data["padding"] = {
+        "strategy": {"Fixed": 48},
+        "direction": "Right",
+        "pad_to_multiple_of": None,
+        "pad_id": 1,
+        "pad_type_id": 0,
+        "pad_token": "<pad>",
+    }
+    with open(path, "w") as f:
+        json.dump(data, f, ensure_ascii=False, indent=2)
+
+
+def reference(folder, two_label):
+    ce = CrossEncoder(folder, device="cpu")
+    cases = []
+    for q in QUERIES:
+        pairs = [(q, t) for t in TEXTS]
+        if two_label:
+            scores = ce.predict(pairs, apply_softmax=True, batch_size=3)[:, 1]
+        else:
+            scores = ce.predict(pairs, batch_size=3)
+        cases.append({"query": q, "texts": TEXTS, "scores": [float(s) for s in np.asarray(scores).reshape(-1)]})
+    return cases
+
+
+def main():
+    os.makedirs(ROOT, exist_ok=True)
+    refs = {}
+    builds = [
+        ("ce-bert", lambda: bert("ce-bert"), False),
+        ("ce-identity", lambda: bert("ce-identity", activation="torch.nn.modules.linear.Identity"), False),
+        ("ce-two-label", lambda: bert("ce-two-label", num_labels=2), True),
+        ("ce-roberta", lambda: roberta("ce-roberta"), False),
+    ]
+    for name, build, two_label in builds:
+        folder, model, token_types = build()
+        # Reference scores come from the saved torch weights, before export.
+        refs[name] = reference(folder, two_label)
+        export(model, folder, token_types)
+        if name == "ce-roberta":
+            bake_padding_and_truncation(folder)
+        print(name, [round(s, 4) for c in refs[name] for s in c["scores"]], file=sys.stderr)
+    with open(os.path.join(ROOT, "cross-encoder-scores.json"), "w") as f:
+        json.dump(refs, f, ensure_ascii=False, indent=1)
+    versions = {
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+        "sentence-transformers": sentence_transformers.__version__,
+        "tokenizers": tokenizers.__version__,
+        "onnx": onnx.__version__,
+    }
+    with open(os.path.join(ROOT, "versions.json"), "w") as f:
+        json.dump(versions, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
