@@ -4,6 +4,7 @@
 const { Reranker } = require('./lib/reranker.js')
 const { FusionReranker, RRFReranker, LinearCombinationReranker, MRRReranker } = require('./lib/fusion.js')
 const { FunctionReranker } = require('./lib/function-reranker.js')
+const { CrossEncoderReranker } = require('./lib/cross-encoder.js')
 const { RerankerPipeline } = require('./lib/pipeline.js')
 
 module.exports = {
@@ -13,5 +14,6 @@ module.exports = {
   LinearCombinationReranker,
   MRRReranker,
   FunctionReranker,
+  CrossEncoderReranker,
   RerankerPipeline,
 }

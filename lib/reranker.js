@@ -51,10 +51,35 @@ function scoreAdapter(reranker) {
  * (1 call in flight), `timeoutMs` (0: none), `topK` (rows this reranker
  * rescores as a later stage of a `RerankerPipeline`; all by default).
  */
+// A subclass whose scoring runs natively defines `[nativeReranker]()`,
+// resolving to an object with the methods of the binding's
+// NativeModelReranker (rerankHybrid(query, vec, fts), rerankVector,
+// rerankFts, rerankMultivector). The public methods below then call it.
+const nativeReranker = Symbol('lancerank.nativeReranker')
+
+/** Calls the binding's NativeJsReranker with the reranker's `score` adapter. */
+class JsScored {
+  constructor(native, adapter) {
+    this.native = native
+    this.adapter = adapter
+  }
+  rerankHybrid(query, vec, fts) {
+    return this.native.rerankHybrid(this.adapter, query, vec, fts)
+  }
+  rerankVector(query, vec) {
+    return this.native.rerankVector(this.adapter, query, vec)
+  }
+  rerankFts(query, fts) {
+    return this.native.rerankFts(this.adapter, query, fts)
+  }
+  rerankMultivector(query, sets, deduplicate) {
+    return this.native.rerankMultivector(this.adapter, query, sets, deduplicate)
+  }
+}
+
 class Reranker {
   #settings
-  #native
-  #adapter
+  #scored
 
   constructor(options) {
     const o = optionsObject(options, new.target.name)
@@ -72,42 +97,62 @@ class Reranker {
       timeoutMs: numberOption(o, 'timeoutMs', 0),
     }
     // A score-based reranker checks its options now, not at the first call.
-    if (typeof this.score === 'function') this.#scored('')
+    if (this[nativeReranker] === undefined && typeof this.score === 'function') this.#jsScored('')
   }
 
-  #scored(method) {
+  #jsScored(method) {
     if (typeof this.score !== 'function') {
       throw new Error(`${this.constructor.name} does not implement ${method}: implement score(query, texts) or override it`)
     }
-    this.#native ??= new NativeJsReranker(this.#settings)
-    this.#adapter ??= scoreAdapter(this)
-    return this.#native
+    this.#scored ??= new JsScored(new NativeJsReranker(this.#settings), scoreAdapter(this))
+    return this.#scored
+  }
+
+  // Inputs are checked before a native model is loaded, so bad input is
+  // reported as such even when loading would fail.
+  async #run(method, query, read, call) {
+    const scored = this[nativeReranker] === undefined ? this.#jsScored(method) : undefined
+    checkQuery(query)
+    const inputs = read()
+    return fromIpc(await call(scored ?? (await this[nativeReranker]()), inputs))
   }
 
   async rerankHybrid(query, vecResults, ftsResults) {
-    const scored = this.#scored('rerankHybrid(query, vecResults, ftsResults)')
-    checkQuery(query)
-    return fromIpc(await scored.rerankHybrid(this.#adapter, query, toIpc(vecResults, 'vecResults'), toIpc(ftsResults, 'ftsResults')))
+    return this.#run(
+      'rerankHybrid(query, vecResults, ftsResults)',
+      query,
+      () => [toIpc(vecResults, 'vecResults'), toIpc(ftsResults, 'ftsResults')],
+      (scored, [vec, fts]) => scored.rerankHybrid(query, vec, fts),
+    )
   }
 
   async rerankVector(query, vecResults) {
-    const scored = this.#scored('rerankVector(query, vecResults)')
-    checkQuery(query)
-    return fromIpc(await scored.rerankVector(this.#adapter, query, required(vecResults, 'vecResults')))
+    return this.#run(
+      'rerankVector(query, vecResults)',
+      query,
+      () => required(vecResults, 'vecResults'),
+      (scored, vec) => scored.rerankVector(query, vec),
+    )
   }
 
   async rerankFts(query, ftsResults) {
-    const scored = this.#scored('rerankFts(query, ftsResults)')
-    checkQuery(query)
-    return fromIpc(await scored.rerankFts(this.#adapter, query, required(ftsResults, 'ftsResults')))
+    return this.#run(
+      'rerankFts(query, ftsResults)',
+      query,
+      () => required(ftsResults, 'ftsResults'),
+      (scored, fts) => scored.rerankFts(query, fts),
+    )
   }
 
   /** `deduplicate` (default false) keeps the best-scored row of each `_rowid`. */
   async rerankMultivector(resultSets, query, options) {
-    const scored = this.#scored('rerankMultivector(resultSets, query, options)')
-    checkQuery(query)
     const deduplicate = booleanOption(optionsObject(options, 'rerankMultivector'), 'deduplicate', false)
-    return fromIpc(await scored.rerankMultivector(this.#adapter, query, resultSetList(resultSets), deduplicate))
+    return this.#run(
+      'rerankMultivector(resultSets, query, options)',
+      query,
+      () => resultSetList(resultSets),
+      (scored, sets) => scored.rerankMultivector(query, sets, deduplicate),
+    )
   }
 }
 
@@ -125,4 +170,4 @@ function resultSetList(resultSets) {
   return resultSets.map((set, i) => required(set, `resultSets[${i}]`))
 }
 
-module.exports = { Reranker, resultSetList }
+module.exports = { Reranker, resultSetList, nativeReranker }

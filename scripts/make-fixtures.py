@@ -3,8 +3,9 @@ reference scores the tests compare against.
 
 Never run in CI: it needs torch, transformers, sentence-transformers and onnx
 from PyPI. Run it again (python scripts/make-fixtures.py) after changing it
-and commit what it writes; the output is deterministic for a given set of
-package versions, which it records in __test__/fixtures/versions.json.
+and commit everything it writes together: tokenizer training is not
+deterministic, so the models and their reference scores change as a set. The
+package versions used are recorded in __test__/fixtures/versions.json.
 
 Cross-encoders (issue: CrossEncoderReranker):
   ce-bert      BERT, WordPiece, token_type_ids, one label, no activation entry (sigmoid)
@@ -12,6 +13,7 @@ Cross-encoders (issue: CrossEncoderReranker):
   ce-two-label BERT with two labels (scores: softmax of label 1)
   ce-roberta   RoBERTa, byte-level BPE, no token_type_ids, padding and
                truncation baked into tokenizer.json (lancerank must override them)
+  ce-three-label  BERT with three labels: an output lancerank must refuse
 """
 
 import json
@@ -230,6 +232,8 @@ def main():
         if name == "ce-roberta":
             bake_padding_and_truncation(folder)
         print(name, [round(s, 4) for c in refs[name] for s in c["scores"]], file=sys.stderr)
+    folder, model, token_types = bert("ce-three-label", num_labels=3)
+    export(model, folder, token_types)
     with open(os.path.join(ROOT, "cross-encoder-scores.json"), "w") as f:
         json.dump(refs, f, ensure_ascii=False, indent=1)
     versions = {

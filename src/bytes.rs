@@ -5,6 +5,7 @@ use std::ptr::NonNull;
 use std::sync::Arc;
 
 use lancerank_core::merge::result_set_name;
+use lancerank_core::scoring::Request;
 use lancerank_core::{ipc, RecordBatch};
 use napi::bindgen_prelude::Uint8Array;
 
@@ -51,4 +52,42 @@ pub fn read_result_sets(sets: Vec<Vec<Uint8Array>>) -> lancerank_core::Result<Ve
         .enumerate()
         .map(|(i, chunks)| ipc::read_chunks(arrow_buffers(chunks), &result_set_name(i)))
         .collect()
+}
+
+/// What a text-scoring reranker was asked to rerank, read off the
+/// JavaScript thread by calling it.
+pub type ReadRequest = Box<dyn FnOnce() -> lancerank_core::Result<Request> + Send>;
+
+pub fn hybrid_request(
+    vector: Option<Vec<Uint8Array>>,
+    fts: Option<Vec<Uint8Array>>,
+) -> ReadRequest {
+    Box::new(move || {
+        Ok(Request::Hybrid {
+            vector: read_result(vector, "vector results")?,
+            fts: read_result(fts, "full-text results")?,
+        })
+    })
+}
+
+pub fn vector_request(vector: Vec<Uint8Array>) -> ReadRequest {
+    Box::new(move || {
+        Ok(Request::Vector(read_result(
+            Some(vector),
+            "vector results",
+        )?))
+    })
+}
+
+pub fn fts_request(fts: Vec<Uint8Array>) -> ReadRequest {
+    Box::new(move || Ok(Request::Fts(read_result(Some(fts), "full-text results")?)))
+}
+
+pub fn multivector_request(sets: Vec<Vec<Uint8Array>>, deduplicate: bool) -> ReadRequest {
+    Box::new(move || {
+        Ok(Request::Multivector {
+            sets: read_result_sets(sets)?,
+            deduplicate,
+        })
+    })
 }

@@ -6,14 +6,14 @@
 use std::time::Duration;
 
 use futures::stream::{self, StreamExt, TryStreamExt};
-use lancerank_core::scoring::{Request, TextScoring};
+use lancerank_core::scoring::TextScoring;
 use lancerank_core::{ipc, ReturnScore};
 use napi::bindgen_prelude::{Buffer, Float64Array, FnArgs, Promise, Uint8Array};
 use napi::threadsafe_function::ThreadsafeFunction;
 use napi::Status;
 use napi_derive::napi;
 
-use crate::bytes::{read_result, read_result_sets};
+use crate::bytes::{fts_request, hybrid_request, multivector_request, vector_request, ReadRequest};
 use crate::errors::to_js;
 use crate::task::off_thread;
 
@@ -21,7 +21,9 @@ use crate::task::off_thread;
 /// JavaScript layer wraps the user's function so that it always returns a
 /// Promise of a Float64Array or rejects with a message of its own.
 type ScoreArgs = FnArgs<(String, Vec<String>)>;
-type ScoreFn = ThreadsafeFunction<ScoreArgs, Promise<Float64Array>, ScoreArgs, Status, false, true>;
+#[napi]
+pub type ScoreFn =
+    ThreadsafeFunction<ScoreArgs, Promise<Float64Array>, ScoreArgs, Status, false, true>;
 
 #[napi(object)]
 pub struct JsRerankerOptions {
@@ -73,13 +75,7 @@ impl NativeJsReranker {
         vector: Option<Vec<Uint8Array>>,
         fts: Option<Vec<Uint8Array>>,
     ) -> napi::Result<Buffer> {
-        self.run(score, query, move || {
-            Ok(Request::Hybrid {
-                vector: read_result(vector, "vector results")?,
-                fts: read_result(fts, "full-text results")?,
-            })
-        })
-        .await
+        self.run(score, query, hybrid_request(vector, fts)).await
     }
 
     #[napi]
@@ -89,13 +85,7 @@ impl NativeJsReranker {
         query: String,
         vector: Vec<Uint8Array>,
     ) -> napi::Result<Buffer> {
-        self.run(score, query, move || {
-            Ok(Request::Vector(read_result(
-                Some(vector),
-                "vector results",
-            )?))
-        })
-        .await
+        self.run(score, query, vector_request(vector)).await
     }
 
     #[napi]
@@ -105,10 +95,7 @@ impl NativeJsReranker {
         query: String,
         fts: Vec<Uint8Array>,
     ) -> napi::Result<Buffer> {
-        self.run(score, query, move || {
-            Ok(Request::Fts(read_result(Some(fts), "full-text results")?))
-        })
-        .await
+        self.run(score, query, fts_request(fts)).await
     }
 
     #[napi]
@@ -119,13 +106,8 @@ impl NativeJsReranker {
         sets: Vec<Vec<Uint8Array>>,
         deduplicate: bool,
     ) -> napi::Result<Buffer> {
-        self.run(score, query, move || {
-            Ok(Request::Multivector {
-                sets: read_result_sets(sets)?,
-                deduplicate,
-            })
-        })
-        .await
+        self.run(score, query, multivector_request(sets, deduplicate))
+            .await
     }
 }
 
@@ -133,10 +115,12 @@ impl NativeJsReranker {
     /// Reads and merges the input off the JavaScript thread, scores the
     /// texts through `score` in batches (up to `concurrency` at once), then
     /// ranks and writes the result off the JavaScript thread.
-    async fn run<F>(&self, score: ScoreFn, query: String, request: F) -> napi::Result<Buffer>
-    where
-        F: FnOnce() -> lancerank_core::Result<Request> + Send + 'static,
-    {
+    async fn run(
+        &self,
+        score: ScoreFn,
+        query: String,
+        request: ReadRequest,
+    ) -> napi::Result<Buffer> {
         let scoring = self.scoring.clone();
         let job = off_thread(move || scoring.prepare(request()?)).await?;
         let batches: Vec<Vec<String>> = job

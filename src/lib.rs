@@ -7,6 +7,7 @@ mod bytes;
 mod errors;
 mod fusion;
 mod js_scorer;
+mod model_reranker;
 mod task;
 
 /// mimalloc keeps freed pages for reuse: a rerank allocates tens of megabytes

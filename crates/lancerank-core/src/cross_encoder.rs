@@ -18,6 +18,7 @@ use crate::error::{Error, Result};
 use crate::model_folder::{ModelFolder, TOKENIZER};
 use crate::model_worker::{ModelWorker, Pending};
 use crate::runtime;
+use crate::scoring::Scorer;
 use crate::tokenization::{TextTokenizer, TokenBatch};
 
 /// Which activation turns a one-label logit into a score.
@@ -175,8 +176,20 @@ impl CrossEncoder {
         self.tokenizer.max_length()
     }
 
+    fn batch_runner(&self) -> BatchRunner {
+        BatchRunner {
+            token_types: self.token_types,
+            output: self.output.clone(),
+            head: self.head,
+            raw: self.raw,
+            path: self.worker.info().path.display().to_string(),
+        }
+    }
+}
+
+impl Scorer for CrossEncoder {
     /// One score per text, in input order.
-    pub fn score(&self, query: &str, texts: &[String]) -> Result<Vec<f32>> {
+    fn score(&self, query: &str, texts: &[String]) -> Result<Vec<f32>> {
         let encodings = self.tokenizer.encode_pairs(query, texts)?;
         let lengths: Vec<usize> = encodings.iter().map(|e| e.len()).collect();
         let mut scores = vec![0f32; texts.len()];
@@ -186,7 +199,10 @@ impl CrossEncoder {
         for batch in batching::by_length(&lengths, self.token_budget) {
             let tokens = TokenBatch::pad(batch.iter().map(|&i| &encodings[i]), self.pad_id);
             let run = self.batch_runner();
-            in_flight.push_back((batch, self.worker.submit(move |session| run.run(session, tokens))));
+            in_flight.push_back((
+                batch,
+                self.worker.submit(move |session| run.run(session, tokens)),
+            ));
             if in_flight.len() == 2 {
                 collect(in_flight.pop_front(), &mut scores)?;
             }
@@ -195,16 +211,6 @@ impl CrossEncoder {
             collect(Some(done), &mut scores)?;
         }
         Ok(scores)
-    }
-
-    fn batch_runner(&self) -> BatchRunner {
-        BatchRunner {
-            token_types: self.token_types,
-            output: self.output.clone(),
-            head: self.head,
-            raw: self.raw,
-            path: self.worker.info().path.display().to_string(),
-        }
     }
 }
 
@@ -337,9 +343,16 @@ fn max_length(config: &Value, tokenizer_config: &Value, option: Option<usize>) -
         .and_then(Value::as_u64)
         .map(|n| {
             // RoBERTa-style models number positions from pad_token_id + 1.
-            let model_type = config.get("model_type").and_then(Value::as_str).unwrap_or("");
+            let model_type = config
+                .get("model_type")
+                .and_then(Value::as_str)
+                .unwrap_or("");
             let offset = if model_type.contains("roberta") || model_type == "camembert" {
-                config.get("pad_token_id").and_then(Value::as_u64).unwrap_or(1) + 1
+                config
+                    .get("pad_token_id")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(1)
+                    + 1
             } else {
                 0
             };

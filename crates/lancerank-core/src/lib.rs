@@ -11,6 +11,7 @@ pub mod columns;
 pub mod cross_encoder;
 pub mod error;
 pub mod fusion;
+pub mod hub;
 pub mod ipc;
 pub mod merge;
 pub mod model_folder;

@@ -9,12 +9,23 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::hub::Wanted;
 
 /// Where the ONNX graph is looked for when no file is named, in order.
 pub const ONNX_FILES: [&str; 2] = ["onnx/model.onnx", "model.onnx"];
 pub const TOKENIZER: &str = "tokenizer.json";
 pub const CONFIG: &str = "config.json";
 pub const TOKENIZER_CONFIG: &str = "tokenizer_config.json";
+
+/// The files to fetch for a model from the hub; the last is the ONNX graph.
+pub fn hub_files(model_file: Option<&str>) -> Vec<Wanted> {
+    vec![
+        Wanted::required(CONFIG),
+        Wanted::required(TOKENIZER),
+        Wanted::optional(TOKENIZER_CONFIG),
+        model_file.map_or_else(|| Wanted::first_of(&ONNX_FILES), Wanted::required),
+    ]
+}
 
 #[derive(Clone, Debug)]
 pub struct ModelFolder {
@@ -91,7 +102,8 @@ fn read_json(path: &Path) -> Result<Value> {
         message,
     };
     let text = fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
-    let value: Value = serde_json::from_str(&text).map_err(|e| fail(format!("not valid JSON: {e}")))?;
+    let value: Value =
+        serde_json::from_str(&text).map_err(|e| fail(format!("not valid JSON: {e}")))?;
     if value.is_object() {
         Ok(value)
     } else {

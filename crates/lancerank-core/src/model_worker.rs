@@ -76,8 +76,16 @@ impl ModelWorker {
     fn start(graph: &Path, mut session: Session) -> Result<Self> {
         let info = GraphInfo {
             path: graph.to_path_buf(),
-            inputs: session.inputs().iter().map(|i| i.name().to_string()).collect(),
-            outputs: session.outputs().iter().map(|o| o.name().to_string()).collect(),
+            inputs: session
+                .inputs()
+                .iter()
+                .map(|i| i.name().to_string())
+                .collect(),
+            outputs: session
+                .outputs()
+                .iter()
+                .map(|o| o.name().to_string())
+                .collect(),
         };
         let (queue, work) = mpsc::channel::<Work>();
         thread::Builder::new()

@@ -28,6 +28,12 @@ pub enum Request {
     },
 }
 
+/// A model that scores texts against a query, one score per text, higher
+/// is more relevant. Runs on the calling thread; may block.
+pub trait Scorer: Send + Sync {
+    fn score(&self, query: &str, texts: &[String]) -> Result<Vec<f32>>;
+}
+
 /// The settings every text-scoring reranker shares.
 #[derive(Clone, Debug)]
 pub struct TextScoring {
@@ -45,6 +51,22 @@ impl TextScoring {
 
     pub fn column(&self) -> &str {
         &self.column
+    }
+
+    /// Merges, scores with `scorer` and ranks, all on the calling thread.
+    pub fn rerank(
+        &self,
+        request: Request,
+        query: &str,
+        scorer: &dyn Scorer,
+    ) -> Result<RecordBatch> {
+        let job = self.prepare(request)?;
+        let scores: Vec<f64> = scorer
+            .score(query, job.texts())?
+            .into_iter()
+            .map(f64::from)
+            .collect();
+        job.finish(&scores)
     }
 
     /// Merges the request's rows and reads the text of each.

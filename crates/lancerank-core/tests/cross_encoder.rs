@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use lancerank_core::cross_encoder::{Activation, CrossEncoder, CrossEncoderOptions};
+use lancerank_core::scoring::Scorer;
 use lancerank_core::Error;
 use serde_json::Value;
 
@@ -125,7 +126,10 @@ fn missing_files_name_the_path() {
     let err = load("no-such-model", CrossEncoderOptions::default())
         .err()
         .unwrap();
-    assert!(matches!(err, Error::Model { ref path, .. } if path.ends_with("no-such-model")), "{err}");
+    assert!(
+        matches!(err, Error::Model { ref path, .. } if path.ends_with("no-such-model")),
+        "{err}"
+    );
     let err = load(
         "ce-bert",
         CrossEncoderOptions {

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use lancerank_core::cross_encoder::{CrossEncoder, CrossEncoderOptions};
+use lancerank_core::scoring::Scorer;
 use lancerank_core::{runtime, Error};
 
 #[test]
@@ -15,11 +16,16 @@ fn a_bad_library_path_is_an_error_and_a_good_one_still_loads_afterwards() {
     let missing = Path::new("/nonexistent/libonnxruntime.so.1");
     let err = CrossEncoder::load(&model, missing, &options).err().unwrap();
     assert!(matches!(err, Error::Runtime { .. }), "{err}");
-    assert!(err.to_string().contains("/nonexistent/libonnxruntime.so.1"), "{err}");
+    assert!(
+        err.to_string().contains("/nonexistent/libonnxruntime.so.1"),
+        "{err}"
+    );
 
     // A file that is not a shared library.
     let not_a_library = model.join("config.json");
-    let err = CrossEncoder::load(&model, &not_a_library, &options).err().unwrap();
+    let err = CrossEncoder::load(&model, &not_a_library, &options)
+        .err()
+        .unwrap();
     assert!(err.to_string().contains("config.json"), "{err}");
     assert!(runtime::loaded_library().is_none());
 
@@ -29,5 +35,8 @@ fn a_bad_library_path_is_an_error_and_a_good_one_still_loads_afterwards() {
     );
     let model = CrossEncoder::load(&model, &library, &options).unwrap();
     assert_eq!(model.score("q", &["text".to_string()]).unwrap().len(), 1);
-    assert_eq!(runtime::loaded_library().as_deref(), Some(library.as_path()));
+    assert_eq!(
+        runtime::loaded_library().as_deref(),
+        Some(library.as_path())
+    );
 }

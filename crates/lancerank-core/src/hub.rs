@@ -1,0 +1,542 @@
+//! Models from the Hugging Face hub, kept in the cache layout the Python
+//! tools use (`$HF_HOME/hub/models--org--name/{blobs,snapshots,refs}`), so a
+//! cache filled by `huggingface_hub` is reused here and the other way round.
+//!
+//! The cache is read first: a revision whose files are all there costs no
+//! request (pin `revision` to a commit for reproducible deployments).
+//! Missing files are downloaded from `{endpoint}/{repo}/resolve/{revision}/{file}`
+//! into a temporary file and renamed into place, so a crash or two processes
+//! downloading at once never leave a truncated file in the cache.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use reqwest::header::{HeaderMap, AUTHORIZATION, LOCATION};
+use reqwest::{redirect, StatusCode, Url};
+use tokio::io::AsyncWriteExt;
+
+use crate::error::{Error, Result};
+
+/// Where models come from and are kept.
+#[derive(Clone, Debug)]
+pub struct HubOptions {
+    pub endpoint: String,
+    /// The `hub` folder: `models--org--name` folders live in it.
+    pub cache_dir: PathBuf,
+    pub token: Option<String>,
+    /// Never reach the network; a file missing from the cache is an error.
+    pub offline: bool,
+    /// A branch, tag or commit.
+    pub revision: String,
+}
+
+impl HubOptions {
+    /// The settings the Hugging Face tools read from the environment:
+    /// `HF_ENDPOINT`, `HF_HUB_CACHE` (else `$HF_HOME/hub`, else
+    /// `$XDG_CACHE_HOME/huggingface/hub`, else `~/.cache/huggingface/hub`),
+    /// `HF_TOKEN` and `HF_HUB_OFFLINE`.
+    pub fn from_env() -> Self {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let cache_dir = var("HF_HUB_CACHE").map(PathBuf::from).unwrap_or_else(|| {
+            var("HF_HOME")
+                .map(PathBuf::from)
+                .or_else(|| var("XDG_CACHE_HOME").map(|x| Path::new(&x).join("huggingface")))
+                .unwrap_or_else(|| {
+                    let home = var("HOME")
+                        .or_else(|| var("USERPROFILE"))
+                        .unwrap_or_default();
+                    Path::new(&home).join(".cache").join("huggingface")
+                })
+                .join("hub")
+        });
+        let offline = var("HF_HUB_OFFLINE").is_some_and(|v| {
+            matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on")
+        });
+        Self {
+            endpoint: var("HF_ENDPOINT").unwrap_or_else(|| "https://huggingface.co".to_string()),
+            cache_dir,
+            token: var("HF_TOKEN").or_else(|| var("HUGGING_FACE_HUB_TOKEN")),
+            offline,
+            revision: "main".to_string(),
+        }
+    }
+}
+
+/// A file a model needs: the first of `names` that the repository has.
+#[derive(Clone, Debug)]
+pub struct Wanted {
+    pub names: Vec<String>,
+    pub required: bool,
+}
+
+impl Wanted {
+    pub fn required(name: &str) -> Self {
+        Self {
+            names: vec![name.to_string()],
+            required: true,
+        }
+    }
+    pub fn optional(name: &str) -> Self {
+        Self {
+            names: vec![name.to_string()],
+            required: false,
+        }
+    }
+    pub fn first_of(names: &[&str]) -> Self {
+        Self {
+            names: names.iter().map(|n| n.to_string()).collect(),
+            required: true,
+        }
+    }
+}
+
+/// A download's progress, reported as bytes arrive.
+#[derive(Clone, Debug)]
+pub struct Progress {
+    pub file: String,
+    pub loaded: u64,
+    pub total: Option<u64>,
+}
+
+/// A snapshot folder and, for each wanted file, the name found (`None`: an
+/// optional file the repository does not have).
+#[derive(Debug)]
+pub struct Snapshot {
+    pub dir: PathBuf,
+    pub files: Vec<Option<String>>,
+}
+
+/// Whether `model` reads as a hub id (`name` or `org/name`) rather than a path.
+pub fn is_repo_id(model: &str) -> bool {
+    let parts: Vec<&str> = model.split('/').collect();
+    parts.len() <= 2
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && !p.starts_with('.')
+                && !p.contains("--")
+                && p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        })
+}
+
+pub struct Hub<'a> {
+    repo: &'a str,
+    options: &'a HubOptions,
+    repo_dir: PathBuf,
+}
+
+impl<'a> Hub<'a> {
+    pub fn new(repo: &'a str, options: &'a HubOptions) -> Result<Self> {
+        if !is_repo_id(repo) {
+            return Err(Error::InvalidArgument(format!(
+                "model `{repo}`: not a folder, and not a Hugging Face model id (org/name)"
+            )));
+        }
+        let repo_dir = options
+            .cache_dir
+            .join(format!("models--{}", repo.replace('/', "--")));
+        Ok(Self {
+            repo,
+            options,
+            repo_dir,
+        })
+    }
+
+    fn fail(&self, file: &str, message: impl Into<String>) -> Error {
+        Error::Hub {
+            repo: self.repo.to_string(),
+            file: file.to_string(),
+            message: message.into(),
+        }
+    }
+
+    /// The snapshot holding every wanted file, downloading what the cache lacks.
+    pub async fn snapshot(
+        &self,
+        wanted: &[Wanted],
+        progress: &(dyn Fn(Progress) + Send + Sync),
+    ) -> Result<Snapshot> {
+        let revision = self.options.revision.as_str();
+        if let Some(commit) = self.cached_commit(revision) {
+            if let Some(files) = self.cached(&commit, wanted) {
+                return Ok(Snapshot {
+                    dir: self.snapshot_dir(&commit),
+                    files,
+                });
+            }
+        }
+        if self.options.offline {
+            let missing = wanted
+                .iter()
+                .find(|w| w.required)
+                .map_or("", |w| w.names[0].as_str());
+            return Err(self.fail(
+                missing,
+                format!(
+                    "not in the cache at {} and offline mode is on (HF_HUB_OFFLINE / option `offline`)",
+                    self.repo_dir.display()
+                ),
+            ));
+        }
+        let client = reqwest::Client::builder()
+            .redirect(redirect::Policy::none())
+            .connect_timeout(Duration::from_secs(20))
+            .read_timeout(Duration::from_secs(60))
+            .user_agent(concat!("lancerank/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| self.fail("", format!("cannot start an HTTP client: {e}")))?;
+        // The first download pins the commit; later files come from it.
+        let mut commit: Option<String> = None;
+        let mut files = Vec::with_capacity(wanted.len());
+        for want in wanted {
+            let mut found = None;
+            for name in &want.names {
+                if let Some(c) = &commit {
+                    if self.snapshot_dir(c).join(name).is_file() {
+                        found = Some(name.clone());
+                        break;
+                    }
+                }
+                let at = commit.clone().unwrap_or_else(|| revision.to_string());
+                match self.download(&client, &at, name, progress).await? {
+                    Some(got) => {
+                        commit.get_or_insert(got);
+                        found = Some(name.clone());
+                        break;
+                    }
+                    None => {
+                        if let Some(c) = &commit {
+                            self.mark_missing(c, name);
+                        }
+                    }
+                }
+            }
+            if found.is_none() && want.required {
+                return Err(self.fail(
+                    &want.names.join(" or "),
+                    format!(
+                        "not found (HTTP 404) at {}/{}",
+                        self.options.endpoint, self.repo
+                    ),
+                ));
+            }
+            files.push(found);
+        }
+        let commit = commit.unwrap_or_else(|| revision.to_string());
+        if commit != revision {
+            self.write_ref(revision, &commit);
+        }
+        Ok(Snapshot {
+            dir: self.snapshot_dir(&commit),
+            files,
+        })
+    }
+
+    fn snapshot_dir(&self, commit: &str) -> PathBuf {
+        self.repo_dir.join("snapshots").join(commit)
+    }
+
+    /// The commit a revision points to in the cache, if known.
+    fn cached_commit(&self, revision: &str) -> Option<String> {
+        if revision.len() == 40 && revision.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Some(revision.to_string());
+        }
+        let commit = std::fs::read_to_string(self.repo_dir.join("refs").join(revision)).ok()?;
+        Some(commit.trim().to_string()).filter(|c| !c.is_empty())
+    }
+
+    /// Every wanted file's cached name, or `None` if one must be fetched.
+    fn cached(&self, commit: &str, wanted: &[Wanted]) -> Option<Vec<Option<String>>> {
+        let dir = self.snapshot_dir(commit);
+        let no_exist = self.repo_dir.join(".no_exist").join(commit);
+        wanted
+            .iter()
+            .map(|want| {
+                let present = want.names.iter().find(|n| dir.join(n).is_file()).cloned();
+                match present {
+                    Some(name) => Some(Some(name)),
+                    None if !want.required
+                        && want.names.iter().all(|n| no_exist.join(n).exists()) =>
+                    {
+                        Some(None)
+                    }
+                    None => None,
+                }
+            })
+            .collect()
+    }
+
+    /// Fetches `file` at `revision` into the cache. `Ok(None)`: HTTP 404.
+    /// Returns the commit the server resolved the revision to.
+    async fn download(
+        &self,
+        client: &reqwest::Client,
+        revision: &str,
+        file: &str,
+        progress: &(dyn Fn(Progress) + Send + Sync),
+    ) -> Result<Option<String>> {
+        let base = self.options.endpoint.trim_end_matches('/');
+        let url = format!("{base}/{}/resolve/{revision}/{file}", self.repo);
+        let mut url =
+            Url::parse(&url).map_err(|e| self.fail(file, format!("bad URL {url}: {e}")))?;
+        let endpoint_host = url.host_str().map(str::to_string);
+        let mut commit = None;
+        let mut etag = None;
+        let mut response = None;
+        // Large files redirect to a CDN: the commit and the content's ETag
+        // are on the hub's own reply, so redirects are followed here.
+        for _ in 0..8 {
+            let mut request = client.get(url.clone());
+            if let (Some(token), true) = (
+                &self.options.token,
+                url.host_str().map(str::to_string) == endpoint_host,
+            ) {
+                request = request.header(AUTHORIZATION, format!("Bearer {token}"));
+            }
+            let reply = request.send().await.map_err(|e| {
+                self.fail(
+                    file,
+                    format!("request to {url} failed: {}", error_chain(&e)),
+                )
+            })?;
+            let headers = reply.headers();
+            commit = commit.or_else(|| header(headers, "x-repo-commit"));
+            etag = etag
+                .or_else(|| header(headers, "x-linked-etag").or_else(|| header(headers, "etag")));
+            if !reply.status().is_redirection() {
+                response = Some(reply);
+                break;
+            }
+            let location = header(reply.headers(), LOCATION.as_str()).ok_or_else(|| {
+                self.fail(
+                    file,
+                    format!("HTTP {} from {url} without a Location", reply.status()),
+                )
+            })?;
+            url = url
+                .join(&location)
+                .map_err(|e| self.fail(file, format!("bad redirect {location}: {e}")))?;
+        }
+        let response = response.ok_or_else(|| self.fail(file, "too many redirects"))?;
+        match response.status() {
+            s if s.is_success() => {}
+            StatusCode::NOT_FOUND => return Ok(None),
+            s @ (StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) => {
+                return Err(self.fail(
+                    file,
+                    format!("access denied (HTTP {}) at {url}: a gated or private model needs a token (HF_TOKEN / option `token`)", s.as_u16()),
+                ))
+            }
+            s => {
+                let body = response.text().await.unwrap_or_default();
+                return Err(self.fail(
+                    file,
+                    format!("HTTP {} from {url}: {}", s.as_u16(), body.chars().take(200).collect::<String>()),
+                ));
+            }
+        }
+        let commit = commit.unwrap_or_else(|| revision.to_string());
+        let etag = etag
+            .map(|e| e.trim_start_matches("W/").trim_matches('"').to_string())
+            .filter(|e| !e.is_empty() && e.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+        let target = self.snapshot_dir(&commit).join(file);
+        // Content goes into blobs/<etag> and the snapshot links to it, as
+        // huggingface_hub does; without an ETag it goes into the snapshot.
+        let blob = match &etag {
+            Some(e) => self.repo_dir.join("blobs").join(e),
+            None => target.clone(),
+        };
+        self.write_body(response, &blob, file, progress).await?;
+        if blob != target {
+            link(&blob, &target)
+                .map_err(|e| self.fail(file, format!("cannot link {}: {e}", target.display())))?;
+        }
+        Ok(Some(commit))
+    }
+
+    async fn write_body(
+        &self,
+        response: reqwest::Response,
+        path: &Path,
+        file: &str,
+        progress: &(dyn Fn(Progress) + Send + Sync),
+    ) -> Result<()> {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let fail = |message: String| self.fail(file, message);
+        let dir = path.parent().unwrap_or(Path::new("."));
+        tokio::fs::create_dir_all(dir)
+            .await
+            .map_err(|e| fail(format!("cannot create {}: {e}", dir.display())))?;
+        let temp = PathBuf::from(format!(
+            "{}.{}-{}.incomplete",
+            path.display(),
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let total = response.content_length();
+        let result = async {
+            let mut out = tokio::fs::File::create(&temp)
+                .await
+                .map_err(|e| fail(format!("cannot write {}: {e}", temp.display())))?;
+            let mut loaded = 0u64;
+            let mut reported = Instant::now();
+            progress(Progress {
+                file: file.to_string(),
+                loaded,
+                total,
+            });
+            let mut body = response.bytes_stream();
+            while let Some(chunk) = body.next().await {
+                let chunk = chunk.map_err(|e| {
+                    fail(format!(
+                        "download interrupted after {loaded} of {} bytes: {}",
+                        total.map_or("?".to_string(), |t| t.to_string()),
+                        error_chain(&e)
+                    ))
+                })?;
+                out.write_all(&chunk)
+                    .await
+                    .map_err(|e| fail(format!("cannot write {}: {e}", temp.display())))?;
+                loaded += chunk.len() as u64;
+                if reported.elapsed() >= Duration::from_millis(100) {
+                    reported = Instant::now();
+                    progress(Progress {
+                        file: file.to_string(),
+                        loaded,
+                        total,
+                    });
+                }
+            }
+            if let Some(total) = total.filter(|&t| t != loaded) {
+                return Err(fail(format!(
+                    "download interrupted after {loaded} of {total} bytes"
+                )));
+            }
+            out.flush()
+                .await
+                .map_err(|e| fail(format!("cannot write {}: {e}", temp.display())))?;
+            out.sync_all()
+                .await
+                .map_err(|e| fail(format!("cannot write {}: {e}", temp.display())))?;
+            progress(Progress {
+                file: file.to_string(),
+                loaded,
+                total: Some(loaded),
+            });
+            tokio::fs::rename(&temp, path).await.map_err(|e| {
+                fail(format!(
+                    "cannot move the download to {}: {e}",
+                    path.display()
+                ))
+            })
+        }
+        .await;
+        if result.is_err() {
+            let _ = tokio::fs::remove_file(&temp).await;
+        }
+        result
+    }
+
+    /// Records that `file` does not exist at `commit`, as huggingface_hub does.
+    fn mark_missing(&self, commit: &str, file: &str) {
+        let marker = self.repo_dir.join(".no_exist").join(commit).join(file);
+        if let Some(dir) = marker.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let _ = std::fs::write(marker, b"");
+    }
+
+    fn write_ref(&self, revision: &str, commit: &str) {
+        let path = self.repo_dir.join("refs").join(revision);
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let temp = path.with_extension(format!("{}.incomplete", std::process::id()));
+        if std::fs::write(&temp, commit).is_ok() && std::fs::rename(&temp, &path).is_err() {
+            let _ = std::fs::remove_file(&temp);
+        }
+    }
+}
+
+fn header(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers.get(name)?.to_str().ok().map(str::to_string)
+}
+
+/// An error and its causes, which reqwest keeps apart.
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
+}
+
+/// Points `link` at `blob` (relative, as huggingface_hub links), replacing
+/// whatever is there; where links are not allowed, copies.
+fn link(blob: &Path, link: &Path) -> std::io::Result<()> {
+    let dir = link.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        let relative = relative_path(dir, blob);
+        let temp = link.with_extension(format!("{}.link", std::process::id()));
+        let _ = std::fs::remove_file(&temp);
+        if std::os::unix::fs::symlink(&relative, &temp).is_ok() {
+            return std::fs::rename(&temp, link);
+        }
+    }
+    std::fs::copy(blob, link).map(|_| ())
+}
+
+/// `to` as seen from the folder `from`; both under the same cache folder.
+fn relative_path(from: &Path, to: &Path) -> PathBuf {
+    let from: Vec<_> = from.components().collect();
+    let to_parts: Vec<_> = to.components().collect();
+    let common = from
+        .iter()
+        .zip(&to_parts)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut path = PathBuf::new();
+    for _ in common..from.len() {
+        path.push("..");
+    }
+    for part in &to_parts[common..] {
+        path.push(part);
+    }
+    path
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repo_ids_and_paths() {
+        assert!(is_repo_id("cross-encoder/ms-marco-MiniLM-L-6-v2"));
+        assert!(is_repo_id("bert-base-uncased"));
+        for path in [
+            "./model",
+            "/abs/model",
+            "a/b/c",
+            "../up",
+            "",
+            "a//b",
+            "org/na me",
+        ] {
+            assert!(!is_repo_id(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn links_are_relative_to_the_snapshot() {
+        let from = Path::new("/c/models--a--b/snapshots/abc/onnx");
+        let to = Path::new("/c/models--a--b/blobs/e1");
+        assert_eq!(relative_path(from, to), Path::new("../../../blobs/e1"));
+    }
+}
