@@ -194,3 +194,108 @@ export interface MRROptions {
 export declare class MRRReranker extends FusionReranker {
   constructor(options?: MRROptions)
 }
+
+/** A download's progress, reported about every 100 ms and once a file is complete. */
+export interface DownloadProgress {
+  /** The file's path in the repository, e.g. `'onnx/model.onnx'`. */
+  file: string
+  loaded: number
+  /** The file's size, when the server says it. */
+  total?: number
+}
+
+/**
+ * Where a model comes from. A folder is used as it is; anything else is a
+ * Hugging Face model id, resolved through the Hugging Face cache
+ * (`HF_HUB_CACHE`, else `$HF_HOME/hub`, else `~/.cache/huggingface/hub`),
+ * shared with the Python tools. Files the cache lacks are downloaded from
+ * `HF_ENDPOINT` (default `https://huggingface.co`); a revision whose files
+ * are all cached costs no request.
+ */
+export interface ModelSourceOptions {
+  /** A folder or a Hugging Face model id. */
+  model?: string
+  /** The ONNX graph inside the folder, e.g. `'onnx/model_qint8_avx512.onnx'`. Default: `onnx/model.onnx`, else `model.onnx`. */
+  modelFile?: string
+  /** A branch, tag or commit. Default `'main'`. */
+  revision?: string
+  /** The cache's `hub` folder. Default: from `HF_HUB_CACHE` / `HF_HOME`. */
+  cacheDir?: string
+  /** Default: env `HF_ENDPOINT`, else `https://huggingface.co`. */
+  endpoint?: string
+  /** For gated and private models. Default: env `HF_TOKEN`. Never included in errors. */
+  token?: string
+  /** Only use the cache. Default: env `HF_HUB_OFFLINE`. */
+  offline?: boolean
+  /** Called as files download. Exceptions it throws become process warnings. */
+  onProgress?: (progress: DownloadProgress) => void
+  /**
+   * The ONNX Runtime library. Default: env `ORT_DYLIB_PATH`, else the one in
+   * the `onnxruntime-node` package (install it with
+   * `ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node`). A process
+   * loads one runtime: the first successful load wins.
+   */
+  ortLibraryPath?: string
+  /** ONNX Runtime intra-op threads. Default: the machine's cores. */
+  threads?: number
+}
+
+export interface CrossEncoderOptions extends ModelSourceOptions {
+  /** The text column to score. Default `'text'`. */
+  column?: string
+  returnScore?: ReturnScore
+  /** As a later stage of a `RerankerPipeline`: rescore only the previous stage's best `topK` rows. */
+  topK?: number
+  /**
+   * Tokens per (query, text) pair, special tokens included; longer pairs are
+   * truncated longest-first. Default: the tokenizer's `model_max_length`,
+   * capped by the model's positions; 512 when neither is known.
+   */
+  maxLength?: number
+  /**
+   * `'auto'` (default) follows sentence-transformers: the activation
+   * `config.json` names, else a sigmoid; two-label models score with the
+   * softmax of label 1. `'sigmoid'` forces a sigmoid; `'none'` gives raw logits.
+   */
+  activation?: 'auto' | 'sigmoid' | 'none'
+  /** Most tokens (rows × padded length) per model batch. Default 4096. */
+  tokenBudget?: number
+}
+
+export interface RankOptions {
+  /** Keep the best `topN`. Default: all. */
+  topN?: number
+}
+
+/** A text's position in the input and its score. */
+export interface Ranked {
+  index: number
+  score: number
+}
+
+/**
+ * A cross-encoder on ONNX Runtime: LanceDB Python's `CrossEncoderReranker`,
+ * with its methods and column rules. The model loads on first use (or with
+ * `create` / `load`) and is shared by every reranker that opens the same file.
+ *
+ * @example
+ * ```ts
+ * import { CrossEncoderReranker } from 'lancerank'
+ * const reranker = await CrossEncoderReranker.create({ model: 'cross-encoder/ms-marco-MiniLM-L-6-v2' })
+ * const rows = await table.query().nearestTo(v).fullTextSearch(q).rerank(reranker).limit(10).toArray()
+ * const best = await reranker.rank('what is lancedb', passages, { topN: 3 })
+ * ```
+ */
+export declare class CrossEncoderReranker extends Reranker {
+  constructor(options?: CrossEncoderOptions)
+  /** Creates a reranker and loads its model before resolving. */
+  static create(options?: CrossEncoderOptions): Promise<CrossEncoderReranker>
+  /** The `model` option. */
+  readonly model: string
+  /** Loads the model now (downloading it if needed). A failed load is retried by the next call. */
+  load(): Promise<void>
+  /** One score per text, in input order; null reads as the empty text. */
+  score(query: string, texts: Array<string | null | undefined>): Promise<Float32Array>
+  /** Indices and scores, best first; ties keep input order. */
+  rank(query: string, texts: Array<string | null | undefined>, options?: RankOptions): Promise<Ranked[]>
+}

@@ -6,7 +6,7 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const lancedb = require('@lancedb/lancedb')
-const { RRFReranker, LinearCombinationReranker, MRRReranker, FunctionReranker, RerankerPipeline } = require('..')
+const { RRFReranker, LinearCombinationReranker, MRRReranker, FunctionReranker, RerankerPipeline, CrossEncoderReranker } = require('..')
 
 const WORDS = ['river', 'mountain', 'forest', 'desert', 'ocean', 'city', 'village', 'island']
 
@@ -88,4 +88,17 @@ test('a FunctionReranker, alone and after RRF in a pipeline, in a LanceDB hybrid
   const top = await table.query().nearestTo([0.1, 0.9, 0.2, 0.8]).fullTextSearch('river').rerank(pipeline).limit(10).toArray()
   assert.equal(top.length, 5)
   assert.deepEqual(top.map((r) => r.text.length), [...top.map((r) => r.text.length)].sort((a, b) => a - b))
+})
+
+test('a CrossEncoderReranker on a fixture model in a LanceDB hybrid query', async (t) => {
+  const table = await openTable(t)
+  const reranker = await CrossEncoderReranker.create({ model: path.join(__dirname, 'fixtures', 'ce-identity') })
+  const rows = await table.query().nearestTo([0.1, 0.9, 0.2, 0.8]).fullTextSearch('river').rerank(reranker).limit(12).toArray()
+  assert.ok(rows.length > 0 && rows.length <= 12)
+  const scores = rows.map((r) => r._relevance_score)
+  assert.deepEqual([...scores].sort((a, b) => b - a), scores)
+  // Each row's score is the model's score of its text.
+  const expected = await reranker.score('river', rows.map((r) => r.text))
+  rows.forEach((r, i) => assert.ok(Math.abs(r._relevance_score - expected[i]) < 1e-5, `${r.text}`))
+  assert.ok(!Object.keys(rows[0]).includes('_distance'))
 })

@@ -10,6 +10,8 @@ import {
   RRFReranker,
   FunctionReranker,
   RerankerPipeline,
+  CrossEncoderReranker,
+  type Ranked,
   type ReturnScore,
 } from 'lancerank'
 
@@ -54,3 +56,19 @@ class Custom extends Reranker {
 }
 
 export { hybrid, direct, javascriptRerankers, Custom }
+
+async function crossEncoder(table: lancedb.Table): Promise<number> {
+  const reranker = await CrossEncoderReranker.create({
+    model: 'cross-encoder/ms-marco-MiniLM-L-6-v2',
+    activation: 'auto',
+    revision: 'main',
+    onProgress: ({ file, loaded, total }) => console.log(file, loaded, total ?? '?'),
+  })
+  const rows = await table.query().nearestTo([1, 2]).fullTextSearch('q').rerank(reranker).limit(10).toArray()
+  const scores: Float32Array = await reranker.score('q', ['a', null])
+  const best: Ranked[] = await reranker.rank('q', ['a', 'b'], { topN: 1 })
+  const local = new CrossEncoderReranker({ model: './models/ce', modelFile: 'onnx/model_int8.onnx', threads: 2, tokenBudget: 2048 })
+  await local.load()
+  const pipeline = new RerankerPipeline([new RRFReranker(), new CrossEncoderReranker({ topK: 50 })])
+  return rows.length + scores.length + best[0].index + pipeline.stages.length
+}

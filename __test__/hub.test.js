@@ -1,0 +1,229 @@
+'use strict'
+// Models by Hugging Face id, fetched from a real HTTP server on 127.0.0.1
+// that answers like the hub (X-Repo-Commit, ETag, X-Linked-Etag and a
+// redirect for large files), into the cache layout the Python tools use.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const crypto = require('node:crypto')
+const fs = require('node:fs')
+const http = require('node:http')
+const os = require('node:os')
+const path = require('node:path')
+const { CrossEncoderReranker } = require('..')
+
+const FIXTURE = path.join(__dirname, 'fixtures', 'ce-bert')
+const COMMIT = 'a'.repeat(8) + crypto.createHash('sha1').update('lancerank').digest('hex').slice(8)
+const read = (file) => fs.readFileSync(path.join(FIXTURE, file))
+const sha256 = (bytes) => crypto.createHash('sha256').update(bytes).digest('hex')
+
+// repo → file → bytes. `flat` has its graph at the root and no tokenizer_config.json.
+const REPOS = {
+  'test-org/ce-bert': {
+    'config.json': read('config.json'),
+    'tokenizer.json': read('tokenizer.json'),
+    'tokenizer_config.json': read('tokenizer_config.json'),
+    'onnx/model.onnx': read('onnx/model.onnx'),
+  },
+  'test-org/flat': {
+    'config.json': read('config.json'),
+    'tokenizer.json': read('tokenizer.json'),
+    'model.onnx': read('onnx/model.onnx'),
+  },
+}
+
+/** The hub stand-in. `behaviour.interrupt` cuts the named file's body halfway. */
+async function startHub(t) {
+  const requests = []
+  const behaviour = { interrupt: null }
+  const blobs = new Map()
+  const server = http.createServer((req, res) => {
+    requests.push({ url: req.url, authorization: req.headers.authorization })
+    const cdn = req.url.match(/^\/cdn\/([0-9a-f]{64})$/)
+    const match = req.url.match(/^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/)
+    let bytes
+    let file
+    if (cdn) {
+      bytes = blobs.get(cdn[1])
+      file = [...Object.values(REPOS)].flatMap((r) => Object.entries(r)).find(([, b]) => sha256(b) === cdn[1])?.[0]
+    } else if (match && REPOS[match[1]]?.[match[3]] && ['main', 'v1', COMMIT].includes(match[2])) {
+      file = match[3]
+      bytes = REPOS[match[1]][file]
+      if (file.endsWith('.onnx')) {
+        // Large files: the hub answers with the commit and the content's ETag, then redirects.
+        blobs.set(sha256(bytes), bytes)
+        res.writeHead(302, { 'X-Repo-Commit': COMMIT, 'X-Linked-Etag': `"${sha256(bytes)}"`, Location: `/cdn/${sha256(bytes)}` })
+        return res.end()
+      }
+      res.setHeader('X-Repo-Commit', COMMIT)
+      res.setHeader('ETag', `"${sha256(bytes)}"`)
+    }
+    if (!bytes) {
+      res.writeHead(404, { 'X-Error-Code': 'EntryNotFound' })
+      return res.end('Entry not found')
+    }
+    res.writeHead(200, { 'Content-Length': bytes.length, 'Content-Type': 'application/octet-stream' })
+    if (behaviour.interrupt === file) {
+      res.write(bytes.subarray(0, bytes.length >> 1))
+      return setTimeout(() => res.destroy(), 20)
+    }
+    res.end(bytes)
+  })
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.after(() => server.close())
+  return { endpoint: `http://127.0.0.1:${server.address().port}`, requests, behaviour }
+}
+
+function tempCache(t) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lancerank-hub-'))
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+const localScores = () => new CrossEncoderReranker({ model: FIXTURE }).score('river', ['a river', 'a city'])
+
+test('a cold cache is filled in the Hugging Face layout, with progress and the token', async (t) => {
+  const hub = await startHub(t)
+  const cacheDir = tempCache(t)
+  const progress = []
+  const reranker = new CrossEncoderReranker({
+    model: 'test-org/ce-bert',
+    endpoint: hub.endpoint,
+    cacheDir,
+    token: 'hf_secret_token',
+    onProgress: (p) => progress.push(p),
+  })
+  assert.deepEqual(Array.from(await reranker.score('river', ['a river', 'a city'])), Array.from(await localScores()))
+
+  const repo = path.join(cacheDir, 'models--test-org--ce-bert')
+  assert.equal(fs.readFileSync(path.join(repo, 'refs', 'main'), 'utf8'), COMMIT)
+  const graph = path.join(repo, 'snapshots', COMMIT, 'onnx', 'model.onnx')
+  const onnxSha = sha256(REPOS['test-org/ce-bert']['onnx/model.onnx'])
+  assert.equal(fs.readlinkSync(graph), path.join('..', '..', '..', 'blobs', onnxSha))
+  assert.ok(fs.readFileSync(graph).equals(REPOS['test-org/ce-bert']['onnx/model.onnx']))
+  assert.equal(fs.readlinkSync(path.join(repo, 'snapshots', COMMIT, 'config.json')), path.join('..', '..', 'blobs', sha256(read('config.json'))))
+  assert.deepEqual(fs.readdirSync(path.join(repo, 'blobs')).filter((f) => f.includes('incomplete')), [])
+
+  // The first file is asked for at `main`, the rest at the commit it resolved to.
+  const hubRequests = hub.requests.filter((r) => !r.url.startsWith('/cdn/'))
+  assert.deepEqual(hubRequests.map((r) => r.url), [
+    '/test-org/ce-bert/resolve/main/config.json',
+    `/test-org/ce-bert/resolve/${COMMIT}/tokenizer.json`,
+    `/test-org/ce-bert/resolve/${COMMIT}/tokenizer_config.json`,
+    `/test-org/ce-bert/resolve/${COMMIT}/onnx/model.onnx`,
+  ])
+  assert.ok(hub.requests.every((r) => r.authorization === 'Bearer hf_secret_token'))
+  const size = REPOS['test-org/ce-bert']['onnx/model.onnx'].length
+  const last = progress.filter((p) => p.file === 'onnx/model.onnx').at(-1)
+  assert.deepEqual(last, { file: 'onnx/model.onnx', loaded: size, total: size })
+  assert.ok(progress.every((p) => p.loaded <= (p.total ?? Infinity)))
+})
+
+test('a warm cache costs no request, online or offline; a cold cache offline is an error', async (t) => {
+  const hub = await startHub(t)
+  const cacheDir = tempCache(t)
+  await CrossEncoderReranker.create({ model: 'test-org/ce-bert', endpoint: hub.endpoint, cacheDir })
+  const before = hub.requests.length
+  await CrossEncoderReranker.create({ model: 'test-org/ce-bert', endpoint: hub.endpoint, cacheDir })
+  const offline = await CrossEncoderReranker.create({ model: 'test-org/ce-bert', endpoint: hub.endpoint, cacheDir, offline: true })
+  assert.equal((await offline.score('q', ['x'])).length, 1)
+  assert.equal(hub.requests.length, before)
+
+  await assert.rejects(
+    CrossEncoderReranker.create({ model: 'test-org/ce-bert', endpoint: hub.endpoint, cacheDir: tempCache(t), offline: true }),
+    /Hugging Face model test-org\/ce-bert, file config.json: not in the cache at .* and offline mode is on/,
+  )
+  assert.equal(hub.requests.length, before)
+})
+
+test('HF_HUB_OFFLINE, HF_HUB_CACHE and HF_ENDPOINT are read from the environment', async (t) => {
+  const hub = await startHub(t)
+  const cacheDir = tempCache(t)
+  const saved = { ...process.env }
+  t.after(() => {
+    for (const name of ['HF_HUB_OFFLINE', 'HF_HUB_CACHE', 'HF_ENDPOINT']) {
+      if (saved[name] === undefined) delete process.env[name]
+      else process.env[name] = saved[name]
+    }
+  })
+  process.env.HF_HUB_CACHE = cacheDir
+  process.env.HF_ENDPOINT = hub.endpoint
+  process.env.HF_HUB_OFFLINE = '1'
+  await assert.rejects(CrossEncoderReranker.create({ model: 'test-org/ce-bert' }), /offline mode is on/)
+  assert.equal(hub.requests.length, 0)
+  delete process.env.HF_HUB_OFFLINE
+  await CrossEncoderReranker.create({ model: 'test-org/ce-bert' })
+  assert.ok(fs.existsSync(path.join(cacheDir, 'models--test-org--ce-bert', 'refs', 'main')))
+})
+
+test('a cache laid out by the Python tools is used as it is', async (t) => {
+  const cacheDir = tempCache(t)
+  const snapshot = path.join(cacheDir, 'models--test-org--from-python', 'snapshots', COMMIT)
+  fs.cpSync(FIXTURE, snapshot, { recursive: true })
+  fs.mkdirSync(path.join(cacheDir, 'models--test-org--from-python', 'refs'))
+  fs.writeFileSync(path.join(cacheDir, 'models--test-org--from-python', 'refs', 'main'), COMMIT)
+  const reranker = await CrossEncoderReranker.create({ model: 'test-org/from-python', cacheDir, endpoint: 'http://127.0.0.1:9', offline: false })
+  assert.deepEqual(Array.from(await reranker.score('river', ['a river', 'a city'])), Array.from(await localScores()))
+  const pinned = await CrossEncoderReranker.create({ model: 'test-org/from-python', cacheDir, revision: COMMIT, offline: true })
+  assert.equal((await pinned.score('q', ['x'])).length, 1)
+})
+
+test('404s: a missing repository is an error; optional files and graph locations fall back', async (t) => {
+  const hub = await startHub(t)
+  const cacheDir = tempCache(t)
+  await assert.rejects(
+    CrossEncoderReranker.create({ model: 'test-org/missing', endpoint: hub.endpoint, cacheDir }),
+    /Hugging Face model test-org\/missing, file config.json: not found \(HTTP 404\)/,
+  )
+  const flat = await CrossEncoderReranker.create({ model: 'test-org/flat', endpoint: hub.endpoint, cacheDir })
+  assert.equal((await flat.score('q', ['x'])).length, 1)
+  const repo = path.join(cacheDir, 'models--test-org--flat')
+  assert.ok(fs.existsSync(path.join(repo, '.no_exist', COMMIT, 'tokenizer_config.json')))
+  assert.ok(fs.existsSync(path.join(repo, 'snapshots', COMMIT, 'model.onnx')))
+  // Warm now, optional file known to be absent: no request.
+  const before = hub.requests.length
+  await CrossEncoderReranker.create({ model: 'test-org/flat', endpoint: hub.endpoint, cacheDir })
+  assert.equal(hub.requests.length, before)
+  await assert.rejects(
+    CrossEncoderReranker.create({ model: 'test-org/flat', endpoint: hub.endpoint, cacheDir, modelFile: 'onnx/model_int8.onnx' }),
+    /file onnx\/model_int8.onnx: not found \(HTTP 404\)/,
+  )
+})
+
+test('an interrupted download leaves no file behind and the next call fetches it again', async (t) => {
+  const hub = await startHub(t)
+  const cacheDir = tempCache(t)
+  hub.behaviour.interrupt = 'onnx/model.onnx'
+  const reranker = new CrossEncoderReranker({ model: 'test-org/ce-bert', endpoint: hub.endpoint, cacheDir })
+  const size = REPOS['test-org/ce-bert']['onnx/model.onnx'].length
+  await assert.rejects(reranker.score('q', ['x']), (err) => {
+    assert.match(err.message, /Hugging Face model test-org\/ce-bert, file onnx\/model.onnx: download interrupted after \d+ of \d+ bytes/)
+    assert.ok(err.message.includes(`of ${size} bytes`), err.message)
+    return true
+  })
+  const repo = path.join(cacheDir, 'models--test-org--ce-bert')
+  const leftovers = fs.readdirSync(repo, { recursive: true }).filter((f) => String(f).includes('incomplete'))
+  assert.deepEqual(leftovers, [])
+  assert.ok(!fs.existsSync(path.join(repo, 'snapshots', COMMIT, 'onnx', 'model.onnx')))
+  hub.behaviour.interrupt = null
+  assert.equal((await reranker.score('q', ['x'])).length, 1)
+})
+
+test('the revision option picks what is fetched and records its ref', async (t) => {
+  const hub = await startHub(t)
+  const cacheDir = tempCache(t)
+  await CrossEncoderReranker.create({ model: 'test-org/ce-bert', endpoint: hub.endpoint, cacheDir, revision: 'v1' })
+  assert.equal(hub.requests[0].url, '/test-org/ce-bert/resolve/v1/config.json')
+  assert.equal(fs.readFileSync(path.join(cacheDir, 'models--test-org--ce-bert', 'refs', 'v1'), 'utf8'), COMMIT)
+  await assert.rejects(
+    CrossEncoderReranker.create({ model: 'test-org/ce-bert', endpoint: hub.endpoint, cacheDir: tempCache(t), revision: 'v2' }),
+    /file config.json: not found \(HTTP 404\)/,
+  )
+})
+
+test('a token never appears in errors', async (t) => {
+  const hub = await startHub(t)
+  await assert.rejects(
+    CrossEncoderReranker.create({ model: 'test-org/missing', endpoint: hub.endpoint, cacheDir: tempCache(t), token: 'hf_do_not_leak' }),
+    (err) => !String(err.message).includes('hf_do_not_leak') && !String(err.stack).includes('hf_do_not_leak'),
+  )
+})
