@@ -8,7 +8,10 @@
 // by its own). Foreign objects are re-wrapped, without copying their
 // buffers, in this copy's classes before they are written.
 
-const arrow = require('apache-arrow')
+// Loaded on first use: it costs ~35 ms and ~15 MB, which `score()`-only and
+// IPC-bytes users (serverless cold starts) need not pay.
+let loaded
+const arrow = new Proxy({}, { get: (_, name) => (loaded ??= require('apache-arrow'))[name] })
 const { describe } = require('./options.js')
 
 function isBytes(value) {

@@ -6,27 +6,9 @@
 const { loadCrossEncoder } = require('../binding.js')
 const { Reranker, nativeReranker } = require('./reranker.js')
 const { onnxRuntimeLibrary } = require('./onnx-runtime.js')
-const { describe, optionsObject, numberOption, booleanOption, stringOption, checkQuery } = require('./options.js')
+const { describe, optionsObject, booleanOption, stringOption, checkQuery, positiveInteger, textList } = require('./options.js')
 
 const DEFAULT_MODEL = 'cross-encoder/ms-marco-MiniLM-L-6-v2'
-
-function positiveInteger(o, name) {
-  const value = numberOption(o, name, undefined)
-  if (value !== undefined && !(Number.isInteger(value) && value > 0 && value <= 0xffffffff)) {
-    throw new RangeError(`option \`${name}\`: must be a positive integer, got ${value}`)
-  }
-  return value
-}
-
-/** `texts` as strings; null and undefined read as '' (as a null text cell does). */
-function textList(texts) {
-  if (!Array.isArray(texts)) throw new TypeError(`texts: expected an array of strings, got ${describe(texts)}`)
-  return texts.map((text, i) => {
-    if (text === null || text === undefined) return ''
-    if (typeof text !== 'string') throw new TypeError(`texts[${i}]: expected a string, got ${describe(text)}`)
-    return text
-  })
-}
 
 /** The `onProgress` callback, never letting its exceptions escape into Node. */
 function progressCallback(onProgress) {
@@ -113,18 +95,6 @@ class CrossEncoderReranker extends Reranker {
     checkQuery(query)
     const list = textList(texts)
     return (await this[nativeReranker]()).score(query, list)
-  }
-
-  /**
-   * The texts' indices and scores, best first (ties keep input order);
-   * `topN` keeps the first n.
-   */
-  async rank(query, texts, options) {
-    const topN = positiveInteger(optionsObject(options, 'rank'), 'topN')
-    const scores = await this.score(query, texts)
-    const ranked = Array.from(scores, (score, index) => ({ index, score }))
-    ranked.sort((a, b) => b.score - a.score || a.index - b.index)
-    return topN === undefined ? ranked : ranked.slice(0, topN)
   }
 }
 

@@ -37,4 +37,32 @@ function checkQuery(query) {
   }
 }
 
-module.exports = { describe, optionsObject, numberOption, booleanOption, stringOption, checkQuery }
+function positiveInteger(options, name) {
+  const value = numberOption(options, name, undefined)
+  if (value !== undefined && !(Number.isInteger(value) && value > 0 && value <= 0xffffffff)) {
+    throw new RangeError(`option \`${name}\`: must be a positive integer, got ${value}`)
+  }
+  return value
+}
+
+/** `texts` as strings; null and undefined read as '' (as a null text cell does). */
+function textList(texts) {
+  if (!Array.isArray(texts)) throw new TypeError(`texts: expected an array of strings, got ${describe(texts)}`)
+  return texts.map((text, i) => {
+    if (text === null || text === undefined) return ''
+    if (typeof text !== 'string') throw new TypeError(`texts[${i}]: expected a string, got ${describe(text)}`)
+    return text
+  })
+}
+
+/** An `AbortSignal` option (checked by shape: it may come from another realm). */
+function signalOption(options, name = 'signal') {
+  const signal = options[name]
+  if (signal === undefined || signal === null) return undefined
+  if (typeof signal !== 'object' || typeof signal.aborted !== 'boolean' || typeof signal.addEventListener !== 'function') {
+    throw new TypeError(`option \`${name}\`: expected an AbortSignal, got ${describe(signal)}`)
+  }
+  return signal
+}
+
+module.exports = { describe, optionsObject, numberOption, booleanOption, stringOption, checkQuery, positiveInteger, textList, signalOption }

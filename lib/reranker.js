@@ -4,7 +4,7 @@
 
 const { NativeJsReranker } = require('../binding.js')
 const { toIpc, fromIpc } = require('./arrow.js')
-const { describe, optionsObject, numberOption, booleanOption, stringOption, checkQuery } = require('./options.js')
+const { describe, optionsObject, numberOption, booleanOption, stringOption, checkQuery, positiveInteger } = require('./options.js')
 
 // The user's scores → a Float64Array, or a TypeError naming what is wrong.
 // Length and finiteness are checked in Rust.
@@ -142,6 +142,20 @@ class Reranker {
       () => required(ftsResults, 'ftsResults'),
       (scored, fts) => scored.rerankFts(query, fts),
     )
+  }
+
+  /**
+   * The texts' indices and scores from `score`, best first (ties keep input
+   * order); `topN` keeps the first n. Other options go to `score`.
+   */
+  async rank(query, texts, options) {
+    const o = optionsObject(options, 'rank')
+    const topN = positiveInteger(o, 'topN')
+    if (typeof this.score !== 'function') throw new Error(`${this.constructor.name} does not implement rank: implement score(query, texts)`)
+    const scores = await this.score(query, texts, o)
+    const ranked = Array.from(scores, (score, index) => ({ index, score: Number(score) }))
+    ranked.sort((a, b) => b.score - a.score || a.index - b.index)
+    return topN === undefined ? ranked : ranked.slice(0, topN)
   }
 
   /** `deduplicate` (default false) keeps the best-scored row of each `_rowid`. */

@@ -14,6 +14,9 @@ Cross-encoders (issue: CrossEncoderReranker):
   ce-roberta   RoBERTa, byte-level BPE, no token_type_ids, padding and
                truncation baked into tokenizer.json (lancerank must override them)
   ce-three-label  BERT with three labels: an output lancerank must refuse
+
+It also writes bench/matmul.onnx (one MatMul of two dynamic fp32 inputs): the
+benchmarks run it to measure the machine's fp32 matmul peak under ONNX Runtime.
 """
 
 import json
@@ -215,7 +218,21 @@ def reference(folder, two_label):
     return cases
 
 
+def matmul_graph():
+    from onnx import TensorProto, helper
+
+    a = helper.make_tensor_value_info("a", TensorProto.FLOAT, ["m", "k"])
+    b = helper.make_tensor_value_info("b", TensorProto.FLOAT, ["k", "n"])
+    c = helper.make_tensor_value_info("c", TensorProto.FLOAT, ["m", "n"])
+    graph = helper.make_graph([helper.make_node("MatMul", ["a", "b"], ["c"])], "matmul", [a, b], [c])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    onnx.save(model, os.path.join(ROOT, "..", "..", "bench", "matmul.onnx"))
+
+
 def main():
+    matmul_graph()
     os.makedirs(ROOT, exist_ok=True)
     refs = {}
     builds = [

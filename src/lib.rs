@@ -8,6 +8,7 @@ mod errors;
 mod fusion;
 mod js_scorer;
 mod model_reranker;
+mod service_reranker;
 mod task;
 
 /// mimalloc keeps freed pages for reuse: a rerank allocates tens of megabytes

@@ -73,7 +73,7 @@ impl Default for CrossEncoderOptions {
 
 /// Tokens per batch when not set: measured on a MiniLM-L6 cross-encoder
 /// (see BENCHMARKS.md), where larger batches stop paying off.
-pub const DEFAULT_TOKEN_BUDGET: usize = 4096;
+pub const DEFAULT_TOKEN_BUDGET: usize = 1024;
 
 /// The limit when neither the tokenizer nor the model states one.
 const FALLBACK_MAX_LENGTH: usize = 512;

@@ -96,6 +96,18 @@ pub enum Error {
         message: String,
     },
 
+    /// A rerank service failed or answered something unusable.
+    #[error("{service} at {url}: {message}")]
+    Service {
+        service: &'static str,
+        url: String,
+        message: String,
+    },
+
+    /// The caller cancelled the call (an `AbortSignal` fired).
+    #[error("the operation was aborted")]
+    Cancelled,
+
     /// Arrow failed inside a kernel (interleave, IPC writing, ...).
     #[error("arrow: {0}")]
     Arrow(#[from] ArrowError),

@@ -7,10 +7,12 @@
 //! bindings in the parent crate are a thin layer over these types.
 
 pub mod batching;
+pub mod cancel;
 pub mod columns;
 pub mod cross_encoder;
 pub mod error;
 pub mod fusion;
+pub mod http;
 pub mod hub;
 pub mod ipc;
 pub mod merge;
@@ -18,6 +20,7 @@ pub mod model_folder;
 pub mod model_worker;
 pub mod runtime;
 pub mod scoring;
+pub mod services;
 pub mod tokenization;
 
 pub use arrow_array::RecordBatch;

@@ -77,6 +77,22 @@ pub fn open_session(environment: &Environment, graph: &Path, threads: usize) -> 
         .map_err(options)?
         .commit_from_file(graph)
         .map_err(|e| fail(format!("not an ONNX graph ONNX Runtime can load: {e}")))
+        .inspect(|_| release_freed_memory())
+}
+
+/// Loading a graph parses and optimizes it in memory that ONNX Runtime frees
+/// once the session is ready; glibc keeps such memory unless asked to return it.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        extern "C" {
+            fn malloc_trim(pad: usize) -> i32;
+        }
+        // SAFETY: malloc_trim only returns free heap pages to the kernel.
+        unsafe {
+            malloc_trim(0);
+        }
+    }
 }
 
 /// The number of cores this process may use, for thread-count defaults.

@@ -39,6 +39,7 @@ pub trait Scorer: Send + Sync {
 pub struct TextScoring {
     column: String,
     return_score: ReturnScore,
+    top_n: Option<usize>,
 }
 
 impl TextScoring {
@@ -46,7 +47,14 @@ impl TextScoring {
         Self {
             column: column.into(),
             return_score,
+            top_n: None,
         }
+    }
+
+    /// Keep only the `n` best rows (LanceDB Python's `top_n` of service rerankers).
+    pub fn with_top_n(mut self, n: Option<usize>) -> Self {
+        self.top_n = n;
+        self
     }
 
     pub fn column(&self) -> &str {
@@ -89,6 +97,7 @@ impl TextScoring {
             candidates,
             texts,
             return_score: self.return_score,
+            top_n: self.top_n,
         })
     }
 }
@@ -99,6 +108,7 @@ pub struct Job {
     candidates: Candidates,
     texts: Vec<String>,
     return_score: ReturnScore,
+    top_n: Option<usize>,
 }
 
 impl Job {
@@ -122,6 +132,10 @@ impl Job {
                 "score {i} is {s}; scores must be finite numbers"
             )));
         }
-        self.candidates.into_ranked(scores, self.return_score)
+        let ranked = self.candidates.into_ranked(scores, self.return_score)?;
+        Ok(match self.top_n {
+            Some(n) if n < ranked.num_rows() => ranked.slice(0, n),
+            _ => ranked,
+        })
     }
 }
