@@ -94,6 +94,8 @@ export declare class Reranker {
    * keeps the best-scored row of each `_rowid`. Needs `score`.
    */
   rerankMultivector(resultSets: ResultSet[], query?: string, options?: MultivectorOptions): Promise<import('apache-arrow').RecordBatch>
+  /** The texts' indices and `score`s, best first (ties keep input order). Needs `score`. */
+  rank(query: string, texts: Array<string | null | undefined>, options?: RankOptions): Promise<Ranked[]>
 }
 
 /**
@@ -258,13 +260,15 @@ export interface CrossEncoderOptions extends ModelSourceOptions {
    * softmax of label 1. `'sigmoid'` forces a sigmoid; `'none'` gives raw logits.
    */
   activation?: 'auto' | 'sigmoid' | 'none'
-  /** Most tokens (rows × padded length) per model batch. Default 4096. */
+  /** Most tokens (rows × padded length) per model batch. Default 512. */
   tokenBudget?: number
 }
 
 export interface RankOptions {
   /** Keep the best `topN`. Default: all. */
   topN?: number
+  /** Service rerankers: cancels the call. */
+  signal?: AbortSignal
 }
 
 /** A text's position in the input and its score. */
@@ -296,6 +300,217 @@ export declare class CrossEncoderReranker extends Reranker {
   load(): Promise<void>
   /** One score per text, in input order; null reads as the empty text. */
   score(query: string, texts: Array<string | null | undefined>): Promise<Float32Array>
-  /** Indices and scores, best first; ties keep input order. */
-  rank(query: string, texts: Array<string | null | undefined>, options?: RankOptions): Promise<Ranked[]>
+}
+
+/** Options every service reranker takes. */
+export interface ServiceOptions {
+  /** The text column to score. Default `'text'`. */
+  column?: string
+  returnScore?: ReturnScore
+  /** Keep only the best `topN` rows (LanceDB Python's `top_n`). Default: all. */
+  topN?: number
+  /** As a later stage of a `RerankerPipeline`: rescore only the previous stage's best `topK` rows. */
+  topK?: number
+  /** Per attempt, until the reply's last byte. Default 60000. */
+  timeoutMs?: number
+  /** Retries on 429, 5xx, timeouts and connection errors. Default 3. */
+  maxRetries?: number
+  /** The first backoff, doubled on each retry with jitter (×0.5–1); `Retry-After` wins when the service sends it. Default 500. */
+  retryDelayMs?: number
+  /** Requests in flight at once for one call. Default 4. */
+  concurrency?: number
+  /** Documents per request, below the service's own limit (1000 for Cohere, Jina, Voyage AI and watsonx.ai; 20 for OpenAI; 32 for TEI until the server says otherwise). */
+  batchSize?: number
+  /** Extra headers on every request. Their values are kept out of errors too. */
+  headers?: Record<string, string>
+  /** Cancels every call of this reranker once it aborts (e.g. `AbortSignal.timeout(5000)`). */
+  signal?: AbortSignal
+}
+
+export interface ScoreOptions {
+  /** Cancels this call. */
+  signal?: AbortSignal
+}
+
+/** Hosted rerank APIs: `apiKey` wins over the service's environment variable; a missing key throws at construction. */
+export interface HostedServiceOptions extends ServiceOptions {
+  model?: string
+  apiKey?: string
+  /** Another deployment of the same API (a proxy, a regional endpoint). */
+  baseUrl?: string
+}
+
+/**
+ * A reranker whose scores come from a rerank service. Results are sorted by
+ * score whatever order the service replies in; large inputs are split to the
+ * service's limits and merged; 429 and 5xx replies, timeouts and dropped
+ * connections are retried with exponential backoff. Errors carry the HTTP
+ * status and the service's message, never the key.
+ */
+export declare class ServiceReranker extends Reranker {
+  /** The `topN` option. */
+  readonly topN: number | undefined
+  /** One score per text, in input order. */
+  score(query: string, texts: Array<string | null | undefined>, options?: ScoreOptions): Promise<Float64Array>
+}
+
+/**
+ * Cohere's rerank API (`POST {baseUrl}/v2/rerank`), key from `apiKey` or `COHERE_API_KEY`.
+ *
+ * @example
+ * ```ts
+ * const reranker = new CohereReranker({ model: 'rerank-english-v3.0', topN: 10 })
+ * const rows = await table.query().nearestTo(v).fullTextSearch(q).rerank(reranker).toArray()
+ * ```
+ */
+export declare class CohereReranker extends ServiceReranker {
+  /** `model` defaults to `'rerank-english-v2.0'`, `baseUrl` to `https://api.cohere.com`. */
+  constructor(options?: HostedServiceOptions)
+}
+
+/** Jina AI's rerank API (`POST {baseUrl}/v1/rerank`), key `JINA_API_KEY`. `model` defaults to `'jina-reranker-v2-base-multilingual'`. */
+export declare class JinaReranker extends ServiceReranker {
+  constructor(options?: HostedServiceOptions)
+}
+
+/** Voyage AI's rerank API (`POST {baseUrl}/v1/rerank`), key `VOYAGE_API_KEY`. */
+export declare class VoyageAIReranker extends ServiceReranker {
+  constructor(options: HostedServiceOptions & { model: string; /** Truncate inputs over the model's context. Default true. */ truncation?: boolean })
+}
+
+/**
+ * An LLM judging relevance through chat completions in JSON mode
+ * (`POST {baseUrl}/chat/completions`, default `https://api.openai.com/v1`),
+ * key `OPENAI_API_KEY`. Documents go out with indices and scores come back
+ * by index, so a reply that reorders documents still lines up, and one that
+ * skips or invents documents is rejected. `model` defaults to `'gpt-4-turbo-preview'`.
+ */
+export declare class OpenaiReranker extends ServiceReranker {
+  constructor(options?: HostedServiceOptions)
+}
+
+/**
+ * IBM watsonx.ai text rerank. The API key (`apiKey` or `WATSONX_API_KEY`) is
+ * exchanged for an IAM token, reused until shortly before it expires.
+ * Exactly one of `projectId` (`WATSONX_PROJECT_ID`) and `spaceId`
+ * (`WATSONX_SPACE_ID`) is required.
+ */
+export declare class WatsonxReranker extends ServiceReranker {
+  constructor(options?: ServiceOptions & {
+    /** Default `'cross-encoder/ms-marco-minilm-l-12-v2'`. */
+    model?: string
+    apiKey?: string
+    projectId?: string
+    spaceId?: string
+    /** Default: env `WATSONX_URL`, else `https://{region}.ml.cloud.ibm.com`. */
+    url?: string
+    /** Default `'us-south'`. */
+    region?: string
+    /** Default `https://iam.cloud.ibm.com`. */
+    iamUrl?: string
+  })
+}
+
+/**
+ * A self-hosted rerank server. `protocol: 'tei'` speaks Hugging Face
+ * text-embeddings-inference (`POST {url}/rerank`); a request over the
+ * server's `--max-client-batch-size` is split to the size its refusal
+ * reports. `'cohere'` and `'jina'` speak the `/rerank` of Infinity, vLLM and
+ * other servers. `/rerank` is appended to `url` unless it ends with it.
+ *
+ * @example
+ * ```ts
+ * const reranker = new HttpReranker({ url: 'http://tei.internal:8080', protocol: 'tei', concurrency: 8 })
+ * ```
+ */
+export declare class HttpReranker extends ServiceReranker {
+  constructor(options: ServiceOptions & {
+    url: string
+    /** Default `'tei'`. */
+    protocol?: 'tei' | 'cohere' | 'jina'
+    model?: string
+    /** Sent as `Authorization: Bearer <apiKey>` when given. */
+    apiKey?: string
+    /** TEI: scores before the sigmoid. Default false. */
+    rawScores?: boolean
+    /** TEI: truncate texts over the model's limit instead of refusing them. Default true. */
+    truncate?: boolean
+  })
+}
+
+export interface ColbertOptions extends ModelSourceOptions {
+  /** The text column to score. Default `'text'`. */
+  column?: string
+  returnScore?: ReturnScore
+  /** As a later stage of a `RerankerPipeline`: rescore only the previous stage's best `topK` rows. */
+  topK?: number
+  /** Tokens per document, marker included. Default: the model's positions less two (rerankers' rule). */
+  maxLength?: number
+  /** Most tokens (rows × padded length) per model batch. Default 512. */
+  tokenBudget?: number
+  /** The query marker inserted after the first special token. Default `'[unused0]'` (BERT vocabularies). */
+  queryToken?: string
+  /** The document marker. Default `'[unused1]'`. */
+  documentToken?: string
+  /**
+   * `'dynamic'` (default) follows the rerankers library's ColBERTRanker, as
+   * LanceDB Python does: a query of n tokens is padded with the mask token to
+   * n + 8 when n % 16 ≤ 8, else to the next multiple of 16, and the sum of
+   * MaxSim is divided by n. A number is canonical ColBERT: the query padded
+   * or cut to that many tokens (32 in the paper) and the sum not divided.
+   */
+  queryLength?: 'dynamic' | number
+  /** Bytes of document embeddings kept between calls (least recently used evicted first); 0 turns the cache off. Default 64 MiB. */
+  cacheBytes?: number
+}
+
+/** The document-embedding cache's counters. */
+export interface ModelStats {
+  hits: number
+  misses: number
+  /** hits ÷ (hits + misses); 0 before any lookup. */
+  hitRate: number
+  entries: number
+  bytes: number
+  capacity: number
+}
+
+/**
+ * ColBERT late interaction on ONNX Runtime: LanceDB Python's
+ * `ColbertReranker`. Query and documents are encoded apart into one
+ * L2-normalised embedding per token; a document scores the sum over query
+ * tokens of its best dot product (MaxSim). Document embeddings are cached
+ * (`cacheBytes`), so candidates repeated across queries are encoded once.
+ *
+ * The model folder (or hub snapshot) holds an ONNX graph that outputs the
+ * projected token embeddings `[batch, sequence, dim]` (`model.onnx` or
+ * `onnx/model.onnx`), `tokenizer.json` and `config.json`.
+ *
+ * @example
+ * ```ts
+ * const reranker = await ColbertReranker.create({ model: './models/answerai-colbert-small-v1-onnx' })
+ * const rows = await table.query().nearestTo(v).fullTextSearch(q).rerank(reranker).limit(10).toArray()
+ * console.log(await reranker.stats()) // { hits, misses, hitRate, entries, bytes, capacity }
+ * ```
+ */
+export declare class ColbertReranker extends Reranker {
+  /** `model` defaults to `'colbert-ir/colbertv2.0'`. */
+  constructor(options?: ColbertOptions)
+  static create(options?: ColbertOptions): Promise<ColbertReranker>
+  readonly model: string
+  load(): Promise<void>
+  score(query: string, texts: Array<string | null | undefined>): Promise<Float32Array>
+  /** The document cache's counters; `null` when `cacheBytes` is 0. */
+  stats(): Promise<ModelStats | null>
+}
+
+/**
+ * LanceDB Python's `AnswerdotaiRerankers`: `modelType: 'colbert'` (the only
+ * one supported; others throw) with `model` defaulting to
+ * `'answerdotai/answerai-colbert-small-v1'`.
+ */
+export declare class AnswerdotaiRerankers extends ColbertReranker {
+  constructor(options?: ColbertOptions & { modelType?: 'colbert' })
+  static create(options?: ColbertOptions & { modelType?: 'colbert' }): Promise<AnswerdotaiRerankers>
+  readonly modelType: 'colbert'
 }

@@ -5,6 +5,7 @@ const { Reranker } = require('./lib/reranker.js')
 const { FusionReranker, RRFReranker, LinearCombinationReranker, MRRReranker } = require('./lib/fusion.js')
 const { FunctionReranker } = require('./lib/function-reranker.js')
 const { CrossEncoderReranker } = require('./lib/cross-encoder.js')
+const { ColbertReranker, AnswerdotaiRerankers } = require('./lib/colbert.js')
 const { CohereReranker, JinaReranker, VoyageAIReranker, OpenaiReranker, WatsonxReranker, HttpReranker } = require('./lib/services.js')
 const { RerankerPipeline } = require('./lib/pipeline.js')
 
@@ -16,6 +17,8 @@ module.exports = {
   MRRReranker,
   FunctionReranker,
   CrossEncoderReranker,
+  ColbertReranker,
+  AnswerdotaiRerankers,
   CohereReranker,
   JinaReranker,
   VoyageAIReranker,

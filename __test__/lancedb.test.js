@@ -6,7 +6,7 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const lancedb = require('@lancedb/lancedb')
-const { RRFReranker, LinearCombinationReranker, MRRReranker, FunctionReranker, RerankerPipeline, CrossEncoderReranker } = require('..')
+const { RRFReranker, LinearCombinationReranker, MRRReranker, FunctionReranker, RerankerPipeline, CrossEncoderReranker, CohereReranker, ColbertReranker } = require('..')
 
 const WORDS = ['river', 'mountain', 'forest', 'desert', 'ocean', 'city', 'village', 'island']
 
@@ -101,4 +101,36 @@ test('a CrossEncoderReranker on a fixture model in a LanceDB hybrid query', asyn
   const expected = await reranker.score('river', rows.map((r) => r.text))
   rows.forEach((r, i) => assert.ok(Math.abs(r._relevance_score - expected[i]) < 1e-5, `${r.text}`))
   assert.ok(!Object.keys(rows[0]).includes('_distance'))
+})
+
+test('a CohereReranker against a local Cohere-protocol server in a LanceDB hybrid query', async (t) => {
+  const { startService, json, cohereResults } = require('./service-server.js')
+  const service = await startService(t, (req, res) => json(res, 200, cohereResults(req.body.documents)))
+  const table = await openTable(t)
+  const reranker = new CohereReranker({ apiKey: 'test-key-123', baseUrl: service.url, topN: 5 })
+  const rows = await table.query().nearestTo([0.1, 0.9, 0.2, 0.8]).fullTextSearch('river').rerank(reranker).limit(12).toArray()
+  // topN: rows beyond it are dropped; the server scores by text length.
+  assert.equal(rows.length, 5)
+  assert.deepEqual(rows.map((r) => r._relevance_score), rows.map((r) => r.text.length))
+  assert.deepEqual(rows.map((r) => r.text.length), [...rows.map((r) => r.text.length)].sort((a, b) => b - a))
+  assert.equal(service.requests.length, 1)
+  assert.equal(service.requests[0].body.query, 'river')
+  assert.equal(service.requests[0].headers.authorization, 'Bearer test-key-123')
+})
+
+test('a ColbertReranker on the fixture ColBERT model in a LanceDB hybrid query', async (t) => {
+  const table = await openTable(t)
+  const reranker = await ColbertReranker.create({ model: path.join(__dirname, 'fixtures', 'colbert') })
+  const query = () => table.query().nearestTo([0.1, 0.9, 0.2, 0.8]).fullTextSearch('river').rerank(reranker).limit(12).toArray()
+  const rows = await query()
+  assert.ok(rows.length > 0 && rows.length <= 12)
+  const scores = rows.map((r) => r._relevance_score)
+  assert.deepEqual([...scores].sort((a, b) => b - a), scores)
+  const expected = await reranker.score('river', rows.map((r) => r.text))
+  rows.forEach((r, i) => assert.ok(Math.abs(r._relevance_score - expected[i]) < 1e-5, r.text))
+  // The same query again is served from the document cache.
+  const before = await reranker.stats()
+  await query()
+  const after = await reranker.stats()
+  assert.ok(after.hits - before.hits >= rows.length, `${JSON.stringify(before)} → ${JSON.stringify(after)}`)
 })

@@ -12,13 +12,25 @@ const node = (args) => spawnSync(process.execPath, args, { cwd: root, encoding: 
 test("require('lancerank') and import { RRFReranker } from 'lancerank' both work", () => {
   const cjs = node(['-e', "const l = require('lancerank'); console.log(Object.keys(l).sort().join(','))"])
   assert.equal(cjs.status, 0, cjs.stderr)
-  assert.equal(cjs.stdout.trim(), 'FunctionReranker,FusionReranker,LinearCombinationReranker,MRRReranker,RRFReranker,Reranker,RerankerPipeline')
+  assert.equal(
+    cjs.stdout.trim(),
+    'AnswerdotaiRerankers,CohereReranker,ColbertReranker,CrossEncoderReranker,FunctionReranker,FusionReranker,HttpReranker,JinaReranker,LinearCombinationReranker,' +
+      'MRRReranker,OpenaiReranker,RRFReranker,Reranker,RerankerPipeline,VoyageAIReranker,WatsonxReranker',
+  )
   const esm = node(['--input-type=module', '-e', `
     import { RRFReranker, FunctionReranker } from 'lancerank'
     import lancerank from 'lancerank'
     console.log(typeof RRFReranker, typeof FunctionReranker, lancerank.RRFReranker === RRFReranker)`])
   assert.equal(esm.status, 0, esm.stderr)
   assert.equal(esm.stdout.trim(), 'function function true')
+})
+
+test('loading lancerank loads neither apache-arrow nor ONNX Runtime (cold starts pay for what they use)', () => {
+  const loaded = node(['-e', `
+    require('lancerank')
+    console.log(Object.keys(require.cache).filter((p) => /apache-arrow|onnxruntime/.test(p)).length)`])
+  assert.equal(loaded.status, 0, loaded.stderr)
+  assert.equal(loaded.stdout.trim(), '0')
 })
 
 test('lancerank runs on the newest apache-arrow too', () => {

@@ -18,4 +18,23 @@ async function time(runs, fn, warmup = 1) {
   return median(samples)
 }
 
-module.exports = { time }
+/** The p-th percentile (nearest rank) of `xs`. */
+function percentile(xs, p) {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]
+}
+
+/** Milliseconds of each of `n` awaited calls of `fn` after one warm-up, and the last result. */
+async function timeCalls(n, fn) {
+  await fn()
+  const ms = []
+  let scores
+  for (let i = 0; i < n; i++) {
+    const t0 = process.hrtime.bigint()
+    scores = await fn()
+    ms.push(Number(process.hrtime.bigint() - t0) / 1e6)
+  }
+  return { ms, scores: Array.from(scores) }
+}
+
+module.exports = { time, percentile, timeCalls }

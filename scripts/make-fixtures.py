@@ -15,10 +15,19 @@ Cross-encoders (issue: CrossEncoderReranker):
                truncation baked into tokenizer.json (lancerank must override them)
   ce-three-label  BERT with three labels: an output lancerank must refuse
 
+ColBERT (issue: ColbertReranker):
+  colbert               BERT plus a linear projection (32 → 128), output
+                        `embeddings` [batch, sequence, 128]; reference scores
+                        from the rerankers library's ColBERTRanker run on the
+                        folder (its default, dynamic query length), and from
+                        canonical ColBERT (query of 32 tokens, no division)
+  colbert-no-projection the encoder's hidden states without the projection: refused
+
 It also writes bench/matmul.onnx (one MatMul of two dynamic fp32 inputs): the
 benchmarks run it to measure the machine's fp32 matmul peak under ONNX Runtime.
 """
 
+import importlib.metadata
 import json
 import os
 import shutil
@@ -231,7 +240,97 @@ def matmul_graph():
     onnx.save(model, os.path.join(ROOT, "..", "..", "bench", "matmul.onnx"))
 
 
+def colbert():
+    from rerankers.models.colbert_ranker import ColBERTModel, ColBERTRanker, _colbert_score
+
+    # rerankers 0.10 calls init_weights(), which transformers 5 only supports
+    # after post_init(); the scoring code is untouched.
+    from transformers import PreTrainedModel
+
+    def init_weights(self):
+        if hasattr(self, "all_tied_weights_keys"):
+            PreTrainedModel.init_weights(self)
+        else:
+            self.post_init()
+
+    ColBERTModel.init_weights = init_weights
+
+    folder = os.path.join(ROOT, "colbert")
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(folder)
+    fast = wordpiece_tokenizer(folder)
+    torch.manual_seed(11)
+    config = BertConfig(
+        vocab_size=fast.vocab_size,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=MAX_LEN,
+        type_vocab_size=2,
+        pad_token_id=fast.pad_token_id,
+        initializer_range=0.4,
+        attn_implementation="eager",
+    )
+    model = ColBERTModel(config, verbose=0)
+    model.eval()
+    model.save_pretrained(folder)
+
+    ranker = ColBERTRanker(folder, device="cpu", verbose=0, dtype=torch.float32)
+    cases = []
+    for q in QUERIES + ["a much longer query about rerankers and cross encoders and fusion of ranked lists"]:
+        dynamic = ranker._colbert_rank(q, TEXTS)
+        # Canonical ColBERT: the query cut or padded with [MASK] to 32 tokens, no division.
+        ids = ranker.tokenizer(q, max_length=ranker.doc_max_length - 1, truncation=True)["input_ids"]
+        ids = ids[:1] + [ranker.query_token_id] + ids[1:]
+        ids = ids[:32]
+        mask = [1] * len(ids) + [0] * (32 - len(ids))
+        ids = ids + [ranker.tokenizer.mask_token_id] * (32 - len(ids))
+        q_enc = {"input_ids": torch.tensor([ids]), "attention_mask": torch.tensor([mask])}
+        d_enc = ranker._document_encode(TEXTS)
+        q_emb = ranker._to_embs(q_enc)
+        d_emb = ranker._to_embs(d_enc)
+        fixed = _colbert_score(q_emb, d_emb, torch.ones((1, 1)), d_enc["attention_mask"]).tolist()[0]
+        cases.append({"query": q, "texts": TEXTS, "scores": [float(x) for x in dynamic], "fixed32": [float(x) for x in fixed]})
+
+    class Projected(torch.nn.Module):
+        def __init__(self, inner, project):
+            super().__init__()
+            self.inner, self.project = inner, project
+
+        def forward(self, input_ids, attention_mask):
+            hidden = self.inner.bert(input_ids, attention_mask=attention_mask)[0]
+            return self.inner.linear(hidden) if self.project else hidden
+
+    for name, project in (("colbert", True), ("colbert-no-projection", False)):
+        target = os.path.join(ROOT, name)
+        if name != "colbert":
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.copytree(folder, target)
+        os.makedirs(os.path.join(target, "onnx"), exist_ok=True)
+        ids = torch.ones((2, 8), dtype=torch.long)
+        torch.onnx.export(
+            Projected(ranker.model, project),
+            (ids, torch.ones((2, 8), dtype=torch.long)),
+            os.path.join(target, "onnx", "model.onnx"),
+            input_names=["input_ids", "attention_mask"],
+            output_names=["embeddings"],
+            dynamic_axes={"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"}, "embeddings": {0: "batch", 1: "sequence"}},
+            opset_version=17,
+            dynamo=False,
+        )
+    for target in (folder, os.path.join(ROOT, "colbert-no-projection")):
+        for name in os.listdir(target):
+            if name.endswith((".safetensors", ".bin")) or name == "special_tokens_map.json":
+                os.remove(os.path.join(target, name))
+    return cases
+
+
 def main():
+    if sys.argv[1:] == ["colbert"]:
+        with open(os.path.join(ROOT, "colbert-scores.json"), "w") as f:
+            json.dump(colbert(), f, ensure_ascii=False, indent=1)
+        return
     matmul_graph()
     os.makedirs(ROOT, exist_ok=True)
     refs = {}
@@ -259,7 +358,10 @@ def main():
         "sentence-transformers": sentence_transformers.__version__,
         "tokenizers": tokenizers.__version__,
         "onnx": onnx.__version__,
+        "rerankers": importlib.metadata.version("rerankers"),
     }
+    with open(os.path.join(ROOT, "colbert-scores.json"), "w") as f:
+        json.dump(colbert(), f, ensure_ascii=False, indent=1)
     with open(os.path.join(ROOT, "versions.json"), "w") as f:
         json.dump(versions, f, indent=1)
 

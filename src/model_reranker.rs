@@ -1,5 +1,5 @@
 //! `NativeModelReranker`: rerankers that run a model in this process
-//! (cross-encoders on ONNX Runtime). Loading resolves the model (a folder or
+//! (cross-encoders and ColBERT on ONNX Runtime). Loading resolves the model (a folder or
 //! a Hugging Face id, downloading what the cache lacks) and opens it on a
 //! shared model worker; every call then merges, scores and ranks on Rust
 //! threads.
@@ -7,7 +7,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use lancerank_core::colbert::{Colbert, ColbertOptions, QueryLength};
 use lancerank_core::cross_encoder::{CrossEncoder, CrossEncoderOptions};
+use lancerank_core::embedding_cache::CacheStats;
 use lancerank_core::hub::{Hub, HubOptions, Progress};
 use lancerank_core::model_folder::hub_files;
 use lancerank_core::scoring::{Scorer, TextScoring};
@@ -59,10 +61,55 @@ pub struct DownloadProgress {
 pub type ProgressFn =
     ThreadsafeFunction<DownloadProgress, (), DownloadProgress, Status, false, true>;
 
+#[napi(object)]
+pub struct ColbertLoadOptions {
+    pub column: String,
+    pub return_score: String,
+    pub ort_library_path: String,
+    pub max_length: Option<u32>,
+    pub threads: Option<u32>,
+    pub token_budget: Option<u32>,
+    pub query_token: Option<String>,
+    pub document_token: Option<String>,
+    /// 0: rerankers' dynamic length; otherwise canonical ColBERT's fixed length.
+    pub query_length: Option<u32>,
+    pub cache_bytes: Option<f64>,
+}
+
+/// The document-embedding cache's counters, as `stats()` returns them.
+#[napi(object)]
+pub struct ModelStats {
+    pub hits: f64,
+    pub misses: f64,
+    pub hit_rate: f64,
+    pub entries: u32,
+    pub bytes: f64,
+    pub capacity: f64,
+}
+
+impl From<CacheStats> for ModelStats {
+    fn from(s: CacheStats) -> Self {
+        let lookups = s.hits + s.misses;
+        Self {
+            hits: s.hits as f64,
+            misses: s.misses as f64,
+            hit_rate: if lookups == 0 {
+                0.0
+            } else {
+                s.hits as f64 / lookups as f64
+            },
+            entries: s.entries as u32,
+            bytes: s.bytes as f64,
+            capacity: s.capacity as f64,
+        }
+    }
+}
+
 #[napi]
 pub struct NativeModelReranker {
     scoring: TextScoring,
     model: Arc<dyn Scorer>,
+    stats: Option<Arc<Colbert>>,
 }
 
 /// Loads a cross-encoder. The returned reranker holds no JavaScript values.
@@ -102,6 +149,55 @@ pub async fn load_cross_encoder(
     Ok(NativeModelReranker {
         scoring: TextScoring::new(options.column, return_score),
         model: Arc::new(model),
+        stats: None,
+    })
+}
+
+/// Loads a ColBERT model. The returned reranker holds no JavaScript values.
+#[napi]
+pub async fn load_colbert(
+    source: ModelSourceOptions,
+    options: ColbertLoadOptions,
+    on_progress: Option<ProgressFn>,
+) -> napi::Result<NativeModelReranker> {
+    let return_score: ReturnScore = options.return_score.parse().map_err(to_js)?;
+    let defaults = ColbertOptions::default();
+    let settings = ColbertOptions {
+        model_file: None,
+        max_length: options.max_length.map(|n| n as usize),
+        threads: options.threads.map_or(defaults.threads, |n| n as usize),
+        token_budget: options
+            .token_budget
+            .map_or(defaults.token_budget, |n| n as usize),
+        query_token: options.query_token.unwrap_or(defaults.query_token),
+        document_token: options.document_token.unwrap_or(defaults.document_token),
+        query_length: match options.query_length {
+            None | Some(0) => QueryLength::Dynamic,
+            Some(n) => QueryLength::Fixed(n as usize),
+        },
+        cache_bytes: options
+            .cache_bytes
+            .map_or(defaults.cache_bytes, |n| n as usize),
+    };
+    let (dir, model_file) = locate(source, on_progress).await?;
+    let library = PathBuf::from(options.ort_library_path);
+    let model = Arc::new(
+        off_thread(move || {
+            Colbert::load(
+                &dir,
+                &library,
+                &ColbertOptions {
+                    model_file,
+                    ..settings
+                },
+            )
+        })
+        .await?,
+    );
+    Ok(NativeModelReranker {
+        scoring: TextScoring::new(options.column, return_score),
+        model: model.clone(),
+        stats: Some(model),
     })
 }
 
@@ -159,6 +255,15 @@ impl NativeModelReranker {
         let model = self.model.clone();
         let scores = off_thread(move || model.score(&query, &texts)).await?;
         Ok(Float32Array::new(scores))
+    }
+
+    /// The document-embedding cache's counters; null for models without one.
+    #[napi]
+    pub fn stats(&self) -> Option<ModelStats> {
+        self.stats
+            .as_ref()
+            .and_then(|m| m.cache_stats())
+            .map(ModelStats::from)
     }
 
     #[napi]

@@ -11,6 +11,15 @@ import {
   FunctionReranker,
   RerankerPipeline,
   CrossEncoderReranker,
+  ColbertReranker,
+  AnswerdotaiRerankers,
+  type ModelStats,
+  CohereReranker,
+  HttpReranker,
+  OpenaiReranker,
+  VoyageAIReranker,
+  WatsonxReranker,
+  JinaReranker,
   type Ranked,
   type ReturnScore,
 } from 'lancerank'
@@ -71,4 +80,23 @@ async function crossEncoder(table: lancedb.Table): Promise<number> {
   await local.load()
   const pipeline = new RerankerPipeline([new RRFReranker(), new CrossEncoderReranker({ topK: 50 })])
   return rows.length + scores.length + best[0].index + pipeline.stages.length
+}
+
+async function services(table: lancedb.Table): Promise<number> {
+  const cohere = new CohereReranker({ model: 'rerank-english-v3.0', topN: 5, timeoutMs: 10_000, signal: AbortSignal.timeout(30_000) })
+  const rows = await table.query().nearestTo([1, 2]).fullTextSearch('q').rerank(cohere).toArray()
+  const tei = new HttpReranker({ url: 'http://tei:8080', protocol: 'tei', headers: { 'X-Team': 'search' }, concurrency: 8 })
+  const scores: Float64Array = await tei.score('q', ['a'], { signal: new AbortController().signal })
+  const ranked: Ranked[] = await new OpenaiReranker({ baseUrl: 'http://localhost:8000/v1' }).rank('q', ['a', 'b'], { topN: 1 })
+  const others = [new VoyageAIReranker({ model: 'rerank-2', truncation: false }), new JinaReranker(), new WatsonxReranker({ projectId: 'p', region: 'eu-de' })]
+  return rows.length + scores.length + ranked.length + others.length + (cohere.topN ?? 0)
+}
+
+async function colbert(table: lancedb.Table): Promise<number> {
+  const reranker = await ColbertReranker.create({ model: './models/colbert', queryLength: 32, cacheBytes: 16 << 20 })
+  const rows = await table.query().nearestTo([1, 2]).fullTextSearch('q').rerank(reranker).toArray()
+  const stats: ModelStats | null = await reranker.stats()
+  const small = new AnswerdotaiRerankers({ modelType: 'colbert', queryLength: 'dynamic' })
+  const scores: Float32Array = await small.score('q', ['a'])
+  return rows.length + (stats?.hitRate ?? 0) + scores.length
 }

@@ -7,16 +7,15 @@
 use std::collections::VecDeque;
 use std::path::Path;
 use std::str::FromStr;
-use std::sync::Arc;
 
-use ort::session::{Session, SessionInputValue};
-use ort::value::Tensor;
+use ort::session::Session;
 use serde_json::Value;
 
 use crate::batching;
+use crate::encoder::{check_counts, pad_id, positions, BatchInputs, EncoderGraph};
 use crate::error::{Error, Result};
 use crate::model_folder::{ModelFolder, TOKENIZER};
-use crate::model_worker::{ModelWorker, Pending};
+use crate::model_worker::Pending;
 use crate::runtime;
 use crate::scoring::Scorer;
 use crate::tokenization::{TextTokenizer, TokenBatch};
@@ -71,9 +70,7 @@ impl Default for CrossEncoderOptions {
     }
 }
 
-/// Tokens per batch when not set: measured on a MiniLM-L6 cross-encoder
-/// (see BENCHMARKS.md), where larger batches stop paying off.
-pub const DEFAULT_TOKEN_BUDGET: usize = 1024;
+pub use crate::encoder::DEFAULT_TOKEN_BUDGET;
 
 /// The limit when neither the tokenizer nor the model states one.
 const FALLBACK_MAX_LENGTH: usize = 512;
@@ -88,10 +85,8 @@ enum Head {
 
 pub struct CrossEncoder {
     tokenizer: TextTokenizer,
-    worker: Arc<ModelWorker>,
+    graph: EncoderGraph,
     pad_id: u32,
-    token_types: bool,
-    output: String,
     head: Head,
     /// Set by the `activation` option: overrides the two-label softmax too.
     raw: bool,
@@ -101,18 +96,7 @@ pub struct CrossEncoder {
 impl CrossEncoder {
     /// Loads the model in `dir` on the ONNX Runtime at `runtime_library`.
     pub fn load(dir: &Path, runtime_library: &Path, options: &CrossEncoderOptions) -> Result<Self> {
-        if options.token_budget == 0 {
-            return Err(Error::InvalidOption {
-                option: "tokenBudget",
-                message: "must be at least 1".to_string(),
-            });
-        }
-        if options.threads == 0 {
-            return Err(Error::InvalidOption {
-                option: "threads",
-                message: "must be at least 1".to_string(),
-            });
-        }
+        check_counts(options.threads, options.token_budget)?;
         let folder = ModelFolder::open(dir)?;
         let config = folder.config()?;
         let tokenizer_config = folder.tokenizer_config()?;
@@ -124,47 +108,18 @@ impl CrossEncoder {
         let max_length = max_length(&config, &tokenizer_config, options.max_length)?;
         let tokenizer = TextTokenizer::load(&folder.required(TOKENIZER)?, max_length)?;
         let pad_id = pad_id(&config, &tokenizer_config, &tokenizer);
-        let graph = folder.onnx_file(options.model_file.as_deref())?;
-        let environment = runtime::environment(runtime_library)?;
-        let worker = ModelWorker::shared(&graph, options.threads, || {
-            runtime::open_session(&environment, &graph, options.threads)
-        })?;
-        let info = worker.info();
-        let fail = |message: String| Error::Model {
-            path: graph.display().to_string(),
-            message,
-        };
-        for required in ["input_ids", "attention_mask"] {
-            if !info.inputs.iter().any(|i| i == required) {
-                return Err(fail(format!(
-                    "the graph has no input `{required}` (inputs found: {})",
-                    info.inputs.join(", ")
-                )));
-            }
-        }
-        if let Some(other) = info
-            .inputs
-            .iter()
-            .find(|i| !["input_ids", "attention_mask", "token_type_ids"].contains(&i.as_str()))
-        {
-            return Err(fail(format!(
-                "the graph input `{other}` is not one a cross-encoder feeds (inputs found: {}; expected input_ids, attention_mask and optionally token_type_ids)",
-                info.inputs.join(", ")
-            )));
-        }
-        let output = info
-            .outputs
-            .iter()
-            .find(|o| *o == "logits")
-            .or_else(|| info.outputs.first())
-            .cloned()
-            .ok_or_else(|| fail("the graph has no outputs".to_string()))?;
+        let graph = EncoderGraph::open(
+            &folder,
+            options.model_file.as_deref(),
+            runtime_library,
+            options.threads,
+            "logits",
+            "cross-encoder",
+        )?;
         Ok(Self {
-            token_types: info.inputs.iter().any(|i| i == "token_type_ids"),
             tokenizer,
-            worker: worker.clone(),
+            graph,
             pad_id,
-            output,
             head,
             raw: options.activation == Activation::None,
             token_budget: options.token_budget,
@@ -178,11 +133,9 @@ impl CrossEncoder {
 
     fn batch_runner(&self) -> BatchRunner {
         BatchRunner {
-            token_types: self.token_types,
-            output: self.output.clone(),
+            inputs: self.graph.runner(),
             head: self.head,
             raw: self.raw,
-            path: self.worker.info().path.display().to_string(),
         }
     }
 }
@@ -201,7 +154,9 @@ impl Scorer for CrossEncoder {
             let run = self.batch_runner();
             in_flight.push_back((
                 batch,
-                self.worker.submit(move |session| run.run(session, tokens)),
+                self.graph
+                    .worker
+                    .submit(move |session| run.run(session, tokens)),
             ));
             if in_flight.len() == 2 {
                 collect(in_flight.pop_front(), &mut scores)?;
@@ -228,64 +183,35 @@ fn collect(
 
 /// What the worker thread needs to run one batch.
 struct BatchRunner {
-    token_types: bool,
-    output: String,
+    inputs: BatchInputs,
     head: Head,
     raw: bool,
-    path: String,
 }
 
 impl BatchRunner {
     fn run(&self, session: &mut Session, tokens: TokenBatch) -> Result<Vec<f32>> {
-        let fail = |message: String| Error::Model {
-            path: self.path.clone(),
-            message,
-        };
-        let shape = [tokens.rows as i64, tokens.columns as i64];
-        let tensor = |data: Vec<i64>| -> Result<SessionInputValue<'static>> {
-            Tensor::from_array((shape, data))
-                .map(Into::into)
-                .map_err(|e| fail(format!("cannot build an input tensor: {e}")))
-        };
-        let mut inputs = vec![
-            ("input_ids", tensor(tokens.input_ids)?),
-            ("attention_mask", tensor(tokens.attention_mask)?),
-        ];
-        if self.token_types {
-            inputs.push(("token_type_ids", tensor(tokens.token_type_ids)?));
-        }
-        let outputs = session
-            .run(inputs)
-            .map_err(|e| fail(format!("inference failed: {e}")))?;
-        let value = outputs
-            .get(self.output.as_str())
-            .ok_or_else(|| fail(format!("no output `{}`", self.output)))?;
-        let (shape, logits) = value.try_extract_tensor::<f32>().map_err(|e| {
-            fail(format!(
-                "output `{}` is not a float32 tensor ({e})",
-                self.output
-            ))
-        })?;
-        let dims: Vec<i64> = shape.iter().copied().collect();
-        let labels = match dims.as_slice() {
-            [rows] if *rows as usize == tokens.rows => 1,
-            [rows, labels @ (1 | 2)] if *rows as usize == tokens.rows => *labels as usize,
-            _ => {
-                return Err(fail(format!(
-                    "output `{}` has shape {dims:?} for a batch of {}; expected [batch, 1] or [batch, 2]",
-                    self.output, tokens.rows
-                )))
-            }
-        };
-        Ok(logits
-            .chunks_exact(labels)
-            .map(|row| match row {
-                [logit] => self.head.apply(*logit),
-                [_, label1] if self.raw => *label1,
-                [label0, label1] => softmax_label1(*label0, *label1),
-                _ => f32::NAN,
-            })
-            .collect())
+        let rows = tokens.rows;
+        self.inputs.run(session, tokens, |dims, logits| {
+            let labels = match dims {
+                [n] if *n as usize == rows => 1,
+                [n, labels @ (1 | 2)] if *n as usize == rows => *labels as usize,
+                _ => {
+                    return Err(self.inputs.fail(format!(
+                        "output `{}` has shape {dims:?} for a batch of {rows}; expected [batch, 1] or [batch, 2]",
+                        self.inputs.output_name()
+                    )))
+                }
+            };
+            Ok(logits
+                .chunks_exact(labels)
+                .map(|row| match row {
+                    [logit] => self.head.apply(*logit),
+                    [_, label1] if self.raw => *label1,
+                    [label0, label1] => softmax_label1(*label0, *label1),
+                    _ => f32::NAN,
+                })
+                .collect())
+        })
     }
 }
 
@@ -338,41 +264,6 @@ fn max_length(config: &Value, tokenizer_config: &Value, option: Option<usize>) -
         .and_then(Value::as_f64)
         .filter(|&n| n >= 1.0 && n < 1e6)
         .map(|n| n as usize);
-    let positions = config
-        .get("max_position_embeddings")
-        .and_then(Value::as_u64)
-        .map(|n| {
-            // RoBERTa-style models number positions from pad_token_id + 1.
-            let model_type = config
-                .get("model_type")
-                .and_then(Value::as_str)
-                .unwrap_or("");
-            let offset = if model_type.contains("roberta") || model_type == "camembert" {
-                config
-                    .get("pad_token_id")
-                    .and_then(Value::as_u64)
-                    .unwrap_or(1)
-                    + 1
-            } else {
-                0
-            };
-            n.saturating_sub(offset) as usize
-        });
     let wanted = option.or(tokenizer_limit).unwrap_or(FALLBACK_MAX_LENGTH);
-    Ok(positions.map_or(wanted, |p| wanted.min(p)))
-}
-
-/// The id padding takes: the model's `pad_token_id` (RoBERTa-style models
-/// derive positions from it), else the tokenizer's pad token, else 0.
-fn pad_id(config: &Value, tokenizer_config: &Value, tokenizer: &TextTokenizer) -> u32 {
-    config
-        .get("pad_token_id")
-        .and_then(Value::as_u64)
-        .and_then(|id| u32::try_from(id).ok())
-        .or_else(|| {
-            let token = tokenizer_config.get("pad_token")?;
-            let token = token.as_str().or_else(|| token.get("content")?.as_str())?;
-            tokenizer.token_id(token)
-        })
-        .unwrap_or(0)
+    Ok(positions(config).map_or(wanted, |p| wanted.min(p)))
 }

@@ -8,8 +8,11 @@
 
 pub mod batching;
 pub mod cancel;
+pub mod colbert;
 pub mod columns;
 pub mod cross_encoder;
+pub mod embedding_cache;
+pub mod encoder;
 pub mod error;
 pub mod fusion;
 pub mod http;

@@ -25,6 +25,8 @@ pub struct GraphInfo {
     pub path: PathBuf,
     pub inputs: Vec<String>,
     pub outputs: Vec<String>,
+    /// Each output's dimensions as the graph declares them (-1: dynamic).
+    pub output_dims: Vec<Vec<i64>>,
 }
 
 pub struct ModelWorker {
@@ -85,6 +87,16 @@ impl ModelWorker {
                 .outputs()
                 .iter()
                 .map(|o| o.name().to_string())
+                .collect(),
+            output_dims: session
+                .outputs()
+                .iter()
+                .map(|o| {
+                    o.dtype()
+                        .tensor_shape()
+                        .map(|s| s.to_vec())
+                        .unwrap_or_default()
+                })
                 .collect(),
         };
         let (queue, work) = mpsc::channel::<Work>();

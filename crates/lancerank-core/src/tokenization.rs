@@ -74,7 +74,47 @@ impl TextTokenizer {
     }
 }
 
-/// Encodings padded to the longest of them: the `[rows, columns]` int64
+/// A tokenized text as a graph takes it.
+pub trait Tokens {
+    fn ids(&self) -> &[u32];
+    fn type_ids(&self) -> &[u32];
+    /// 1 for tokens attended to, 0 for the rest (ColBERT's query masks).
+    fn attention(&self) -> &[u32];
+}
+
+impl Tokens for Encoding {
+    fn ids(&self) -> &[u32] {
+        self.get_ids()
+    }
+    fn type_ids(&self) -> &[u32] {
+        self.get_type_ids()
+    }
+    fn attention(&self) -> &[u32] {
+        self.get_attention_mask()
+    }
+}
+
+/// Token ids built by hand (an encoding with marker tokens inserted, say).
+#[derive(Clone, Debug, Default)]
+pub struct TokenRow {
+    pub ids: Vec<u32>,
+    pub type_ids: Vec<u32>,
+    pub attention: Vec<u32>,
+}
+
+impl Tokens for TokenRow {
+    fn ids(&self) -> &[u32] {
+        &self.ids
+    }
+    fn type_ids(&self) -> &[u32] {
+        &self.type_ids
+    }
+    fn attention(&self) -> &[u32] {
+        &self.attention
+    }
+}
+
+/// Rows padded to the longest of them: the `[rows, columns]` int64
 /// tensors a BERT-style graph takes.
 pub struct TokenBatch {
     pub rows: usize,
@@ -85,10 +125,13 @@ pub struct TokenBatch {
 }
 
 impl TokenBatch {
-    pub fn pad<'a>(encodings: impl IntoIterator<Item = &'a Encoding>, pad_id: u32) -> Self {
-        let encodings: Vec<&Encoding> = encodings.into_iter().collect();
+    pub fn pad<'a, T: Tokens + 'a>(
+        encodings: impl IntoIterator<Item = &'a T>,
+        pad_id: u32,
+    ) -> Self {
+        let encodings: Vec<&T> = encodings.into_iter().collect();
         let rows = encodings.len();
-        let columns = encodings.iter().map(|e| e.len()).max().unwrap_or(0);
+        let columns = encodings.iter().map(|e| e.ids().len()).max().unwrap_or(0);
         let mut batch = Self {
             rows,
             columns,
@@ -98,15 +141,16 @@ impl TokenBatch {
         };
         for (row, encoding) in encodings.iter().enumerate() {
             let start = row * columns;
-            for (i, (&id, &type_id)) in encoding
-                .get_ids()
+            for (i, ((&id, &type_id), &attention)) in encoding
+                .ids()
                 .iter()
-                .zip(encoding.get_type_ids())
+                .zip(encoding.type_ids())
+                .zip(encoding.attention())
                 .enumerate()
             {
                 batch.input_ids[start + i] = i64::from(id);
                 batch.token_type_ids[start + i] = i64::from(type_id);
-                batch.attention_mask[start + i] = 1;
+                batch.attention_mask[start + i] = i64::from(attention);
             }
         }
         batch

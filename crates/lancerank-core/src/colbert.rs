@@ -1,0 +1,381 @@
+//! ColBERT: late interaction. Query and documents are encoded apart into
+//! one L2-normalised embedding per token, and a document's score is the sum,
+//! over the query's tokens, of the best dot product with any of its tokens
+//! (MaxSim).
+//!
+//! The default follows the `rerankers` library's `ColBERTRanker`, which
+//! LanceDB Python calls: marker tokens (`[unused0]` for queries, `[unused1]`
+//! for documents) inserted after the first special token; the query padded
+//! with the mask token to its augmented length (n tokens → n + 8 when
+//! n % 16 ≤ 8, else the next multiple of 16), the masks not attended to but
+//! their embeddings counted; documents truncated at the model's positions
+//! less two; the sum divided by the query's n real tokens.
+//! [`QueryLength::Fixed`] is canonical ColBERT instead: the query padded or
+//! cut to a fixed length (32) and the sum not divided.
+
+use std::collections::{HashMap, VecDeque};
+use std::path::Path;
+use std::sync::Arc;
+
+use ort::session::Session;
+
+use crate::batching;
+use crate::embedding_cache::{CacheStats, EmbeddingCache};
+use crate::encoder::{
+    check_counts, pad_id, positions, special_token_id, BatchInputs, EncoderGraph,
+    DEFAULT_TOKEN_BUDGET,
+};
+use crate::error::{Error, Result};
+use crate::model_folder::{ModelFolder, TOKENIZER};
+use crate::model_worker::Pending;
+use crate::runtime;
+use crate::scoring::Scorer;
+use crate::tokenization::{TextTokenizer, TokenBatch, TokenRow};
+
+/// How long a query is made before encoding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QueryLength {
+    /// rerankers' rule: n + 8 when n % 16 ≤ 8, else the next multiple of 16;
+    /// the score is divided by n.
+    Dynamic,
+    /// Canonical ColBERT: padded or cut to this many tokens; the score is not divided.
+    Fixed(usize),
+}
+
+#[derive(Clone, Debug)]
+pub struct ColbertOptions {
+    pub model_file: Option<String>,
+    /// Tokens per document, marker included; the model's positions less two when `None`.
+    pub max_length: Option<usize>,
+    pub threads: usize,
+    pub token_budget: usize,
+    pub query_token: String,
+    pub document_token: String,
+    pub query_length: QueryLength,
+    /// Bytes of document embeddings kept between calls; 0 turns the cache off.
+    pub cache_bytes: usize,
+}
+
+impl Default for ColbertOptions {
+    fn default() -> Self {
+        Self {
+            model_file: None,
+            max_length: None,
+            threads: runtime::available_cores(),
+            token_budget: DEFAULT_TOKEN_BUDGET,
+            query_token: "[unused0]".to_string(),
+            document_token: "[unused1]".to_string(),
+            query_length: QueryLength::Dynamic,
+            cache_bytes: DEFAULT_CACHE_BYTES,
+        }
+    }
+}
+
+/// 64 MiB: about 1,000 documents of 128 tokens at 128 dimensions.
+pub const DEFAULT_CACHE_BYTES: usize = 64 << 20;
+
+pub struct Colbert {
+    tokenizer: TextTokenizer,
+    graph: EncoderGraph,
+    pad_id: u32,
+    mask_id: u32,
+    query_marker: u32,
+    document_marker: u32,
+    positions: usize,
+    hidden_size: Option<i64>,
+    query_length: QueryLength,
+    token_budget: usize,
+    cache: Option<EmbeddingCache>,
+}
+
+impl Colbert {
+    pub fn load(dir: &Path, runtime_library: &Path, options: &ColbertOptions) -> Result<Self> {
+        check_counts(options.threads, options.token_budget)?;
+        if let QueryLength::Fixed(n) = options.query_length {
+            if n < 3 {
+                return Err(Error::InvalidOption {
+                    option: "queryLength",
+                    message: format!("must be at least 3 tokens, got {n}"),
+                });
+            }
+        }
+        let folder = ModelFolder::open(dir)?;
+        let config = folder.config()?;
+        let tokenizer_config = folder.tokenizer_config()?;
+        let positions = positions(&config).unwrap_or(512);
+        let document_limit = options
+            .max_length
+            .unwrap_or(positions.saturating_sub(2))
+            .min(positions);
+        if document_limit < 3 {
+            return Err(Error::InvalidOption {
+                option: "maxLength",
+                message: format!("must be at least 3 tokens, got {document_limit}"),
+            });
+        }
+        let tokenizer_path = folder.required(TOKENIZER)?;
+        // One token is kept for the marker.
+        let tokenizer = TextTokenizer::load(&tokenizer_path, document_limit - 1)?;
+        let token = |option: &'static str, token: &str| {
+            tokenizer
+                .token_id(token)
+                .ok_or_else(|| Error::InvalidOption {
+                    option,
+                    message: format!(
+                        "`{token}` is not in the vocabulary of {}",
+                        tokenizer_path.display()
+                    ),
+                })
+        };
+        let query_marker = token("queryToken", &options.query_token)?;
+        let document_marker = token("documentToken", &options.document_token)?;
+        let mask_id = special_token_id(&tokenizer_config, "mask_token", &tokenizer)
+            .or_else(|| tokenizer.token_id("[MASK]"))
+            .ok_or_else(|| Error::Model {
+                path: tokenizer_path.display().to_string(),
+                message: "no mask token (`mask_token` in tokenizer_config.json, or [MASK]) to pad queries with".into(),
+            })?;
+        let pad_id = pad_id(&config, &tokenizer_config, &tokenizer);
+        let graph = EncoderGraph::open(
+            &folder,
+            options.model_file.as_deref(),
+            runtime_library,
+            options.threads,
+            "embeddings",
+            "ColBERT model",
+        )?;
+        let hidden_size = config
+            .get("hidden_size")
+            .and_then(serde_json::Value::as_i64);
+        let colbert = Self {
+            tokenizer,
+            graph,
+            pad_id,
+            mask_id,
+            query_marker,
+            document_marker,
+            positions,
+            hidden_size,
+            query_length: options.query_length,
+            token_budget: options.token_budget,
+            cache: (options.cache_bytes > 0).then(|| EmbeddingCache::new(options.cache_bytes)),
+        };
+        let dims = colbert.graph.output_dims();
+        if !dims.is_empty() {
+            colbert.check_dims(&dims)?;
+        }
+        Ok(colbert)
+    }
+
+    /// `[batch, sequence, dim]`, with a projection (dim ≠ the hidden size).
+    fn check_dims(&self, dims: &[i64]) -> Result<()> {
+        let output = self.graph.runner();
+        if dims.len() != 3 {
+            return Err(output.fail(format!(
+                "output `{}` has shape {dims:?}; a ColBERT graph outputs token embeddings [batch, sequence, dim]",
+                output.output_name()
+            )));
+        }
+        if dims[2] > 0 && Some(dims[2]) == self.hidden_size {
+            return Err(output.fail(format!(
+                "output `{}` has dim {}, the model's hidden size: the graph has no ColBERT projection (export the encoder with its linear head)",
+                output.output_name(),
+                dims[2]
+            )));
+        }
+        Ok(())
+    }
+
+    pub fn cache_stats(&self) -> Option<CacheStats> {
+        self.cache.as_ref().map(EmbeddingCache::stats)
+    }
+
+    /// The query's tokens and the number the score is divided by.
+    fn query_row(&self, query: &str) -> Result<(TokenRow, f32)> {
+        let mut ids = self.tokenizer.encode_one(query)?.get_ids().to_vec();
+        ids.insert(ids.len().min(1), self.query_marker);
+        let (length, divisor) = match self.query_length {
+            QueryLength::Dynamic => {
+                let n = ids.len();
+                let augmented = if n % 16 <= 8 {
+                    n + 8
+                } else {
+                    n.div_ceil(16) * 16
+                };
+                (augmented.min(self.positions), n as f32)
+            }
+            QueryLength::Fixed(n) => (n, 1.0),
+        };
+        ids.truncate(length);
+        let real = ids.len();
+        ids.resize(length, self.mask_id);
+        let mut attention = vec![1; real];
+        attention.resize(length, 0);
+        Ok((
+            TokenRow {
+                type_ids: vec![0; length],
+                ids,
+                attention,
+            },
+            divisor,
+        ))
+    }
+
+    fn document_row(&self, text: &str) -> Result<TokenRow> {
+        let mut ids = self.tokenizer.encode_one(text)?.get_ids().to_vec();
+        ids.insert(ids.len().min(1), self.document_marker);
+        Ok(TokenRow {
+            type_ids: vec![0; ids.len()],
+            attention: vec![1; ids.len()],
+            ids,
+        })
+    }
+
+    /// Normalised token embeddings of each row, `len × dim` each.
+    fn embed(&self, rows: &[TokenRow]) -> Result<Vec<Arc<[f32]>>> {
+        let lengths: Vec<usize> = rows.iter().map(|r| r.ids.len()).collect();
+        let mut out: Vec<Option<Arc<[f32]>>> = vec![None; rows.len()];
+        let mut in_flight: VecDeque<(Vec<usize>, Pending<Result<Vec<Arc<[f32]>>>>)> =
+            VecDeque::new();
+        let collect = |done: (Vec<usize>, Pending<Result<Vec<Arc<[f32]>>>>),
+                       out: &mut Vec<Option<Arc<[f32]>>>|
+         -> Result<()> {
+            let (batch, pending) = done;
+            for (index, embeddings) in batch.into_iter().zip(pending.wait()??) {
+                out[index] = Some(embeddings);
+            }
+            Ok(())
+        };
+        for batch in batching::by_length(&lengths, self.token_budget) {
+            let tokens = TokenBatch::pad(batch.iter().map(|&i| &rows[i]), self.pad_id);
+            let row_lengths: Vec<usize> = batch.iter().map(|&i| lengths[i]).collect();
+            let inputs = self.graph.runner();
+            let hidden = self.hidden_size;
+            in_flight.push_back((
+                batch,
+                self.graph.worker.submit(move |session| {
+                    token_embeddings(&inputs, session, tokens, &row_lengths, hidden)
+                }),
+            ));
+            if in_flight.len() == 2 {
+                if let Some(done) = in_flight.pop_front() {
+                    collect(done, &mut out)?;
+                }
+            }
+        }
+        while let Some(done) = in_flight.pop_front() {
+            collect(done, &mut out)?;
+        }
+        out.into_iter()
+            .map(|e| e.ok_or_else(|| Error::Scores("an embedding is missing".into())))
+            .collect()
+    }
+}
+
+/// Runs one batch and cuts its output into each row's normalised token embeddings.
+fn token_embeddings(
+    inputs: &BatchInputs,
+    session: &mut Session,
+    tokens: TokenBatch,
+    lengths: &[usize],
+    hidden_size: Option<i64>,
+) -> Result<Vec<Arc<[f32]>>> {
+    let (rows, columns) = (tokens.rows, tokens.columns);
+    inputs.run(session, tokens, |dims, values| {
+        let dim = match dims {
+            [r, c, d] if *r as usize == rows && *c as usize == columns && *d > 0 => *d as usize,
+            _ => {
+                return Err(inputs.fail(format!(
+                    "output `{}` has shape {dims:?} for a batch of {rows} × {columns} tokens; expected [batch, sequence, dim]",
+                    inputs.output_name()
+                )))
+            }
+        };
+        if Some(dim as i64) == hidden_size {
+            return Err(inputs.fail(format!(
+                "output `{}` has dim {dim}, the model's hidden size: the graph has no ColBERT projection (export the encoder with its linear head)",
+                inputs.output_name()
+            )));
+        }
+        Ok(lengths
+            .iter()
+            .enumerate()
+            .map(|(row, &length)| {
+                let start = row * columns * dim;
+                let mut embeddings = values[start..start + length * dim].to_vec();
+                for token in embeddings.chunks_exact_mut(dim) {
+                    let norm = token.iter().map(|x| x * x).sum::<f32>().sqrt();
+                    if norm > 0.0 {
+                        token.iter_mut().for_each(|x| *x /= norm);
+                    }
+                }
+                Arc::from(embeddings)
+            })
+            .collect())
+    })
+}
+
+/// Σ over query tokens of the best dot product with any document token.
+fn max_sim(query: &[f32], document: &[f32], dim: usize) -> f32 {
+    query
+        .chunks_exact(dim)
+        .map(|q| {
+            document
+                .chunks_exact(dim)
+                .map(|d| q.iter().zip(d).map(|(a, b)| a * b).sum::<f32>())
+                .fold(f32::NEG_INFINITY, f32::max)
+        })
+        .sum()
+}
+
+impl Scorer for Colbert {
+    fn score(&self, query: &str, texts: &[String]) -> Result<Vec<f32>> {
+        if texts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (query_row, divisor) = self.query_row(query)?;
+        let query_embeddings = self.embed(std::slice::from_ref(&query_row))?.remove(0);
+        let dim = query_embeddings.len() / query_row.ids.len().max(1);
+        // Each distinct text once: from the cache, or encoded in this call.
+        let mut documents: Vec<Option<Arc<[f32]>>> = vec![None; texts.len()];
+        let mut pending: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, text) in texts.iter().enumerate() {
+            if let Some(first) = pending.get_mut(text.as_str()) {
+                first.push(i);
+                continue;
+            }
+            match self
+                .cache
+                .as_ref()
+                .and_then(|c| c.get(EmbeddingCache::key(text)))
+            {
+                Some(hit) => documents[i] = Some(hit),
+                None => {
+                    pending.insert(text.as_str(), vec![i]);
+                }
+            }
+        }
+        let misses: Vec<(&str, Vec<usize>)> = pending.into_iter().collect();
+        let rows: Vec<TokenRow> = misses
+            .iter()
+            .map(|(text, _)| self.document_row(text))
+            .collect::<Result<_>>()?;
+        for ((text, indices), embeddings) in misses.iter().zip(self.embed(&rows)?) {
+            if let Some(cache) = &self.cache {
+                cache.insert(EmbeddingCache::key(text), embeddings.clone());
+            }
+            for &i in indices {
+                documents[i] = Some(embeddings.clone());
+            }
+        }
+        documents
+            .iter()
+            .map(|d| {
+                let d = d
+                    .as_ref()
+                    .ok_or_else(|| Error::Scores("a document embedding is missing".into()))?;
+                Ok(max_sim(&query_embeddings, d, dim) / divisor)
+            })
+            .collect()
+    }
+}

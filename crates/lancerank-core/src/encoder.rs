@@ -1,0 +1,223 @@
+//! A transformer encoder graph (BERT, RoBERTa, XLM-R and their kin) opened
+//! on a model worker: the checks every text model makes of its graph's
+//! inputs, the option checks they share, and running one padded batch.
+//! Cross-encoders and ColBERT are built on it.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use ort::session::{Session, SessionInputValue, SessionOutputs};
+use ort::value::Tensor;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::model_folder::ModelFolder;
+use crate::model_worker::ModelWorker;
+use crate::runtime;
+use crate::tokenization::{TextTokenizer, TokenBatch};
+
+/// Tokens (rows × padded length) per batch when not set: measured on a
+/// MiniLM-L6 cross-encoder (see BENCHMARKS.md); smaller batches of similar
+/// length keep the activations in cache, larger ones only add padding.
+pub const DEFAULT_TOKEN_BUDGET: usize = 512;
+
+/// Options every text model checks the same way.
+pub fn check_counts(threads: usize, token_budget: usize) -> Result<()> {
+    for (option, value) in [("threads", threads), ("tokenBudget", token_budget)] {
+        if value == 0 {
+            return Err(Error::InvalidOption {
+                option,
+                message: "must be at least 1".to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// An opened graph: its worker, whether it takes `token_type_ids`, and the
+/// output read from it.
+pub struct EncoderGraph {
+    pub worker: Arc<ModelWorker>,
+    pub token_types: bool,
+    pub output: String,
+}
+
+impl EncoderGraph {
+    /// Opens the folder's graph (shared with every other user of the same
+    /// file and thread count) and checks it takes `input_ids`,
+    /// `attention_mask` and optionally `token_type_ids`. The output read is
+    /// `preferred_output` if the graph has it, else its first.
+    pub fn open(
+        folder: &ModelFolder,
+        model_file: Option<&str>,
+        runtime_library: &Path,
+        threads: usize,
+        preferred_output: &str,
+        role: &str,
+    ) -> Result<Self> {
+        let graph = folder.onnx_file(model_file)?;
+        let environment = runtime::environment(runtime_library)?;
+        let worker = ModelWorker::shared(&graph, threads, || {
+            runtime::open_session(&environment, &graph, threads)
+        })?;
+        let info = worker.info();
+        let fail = |message: String| Error::Model {
+            path: graph.display().to_string(),
+            message,
+        };
+        for required in ["input_ids", "attention_mask"] {
+            if !info.inputs.iter().any(|i| i == required) {
+                return Err(fail(format!(
+                    "the graph has no input `{required}` (inputs found: {})",
+                    info.inputs.join(", ")
+                )));
+            }
+        }
+        if let Some(other) = info
+            .inputs
+            .iter()
+            .find(|i| !["input_ids", "attention_mask", "token_type_ids"].contains(&i.as_str()))
+        {
+            return Err(fail(format!(
+                "the graph input `{other}` is not one a {role} feeds (inputs found: {}; expected input_ids, attention_mask and optionally token_type_ids)",
+                info.inputs.join(", ")
+            )));
+        }
+        let output = info
+            .outputs
+            .iter()
+            .find(|o| *o == preferred_output)
+            .or_else(|| info.outputs.first())
+            .cloned()
+            .ok_or_else(|| fail("the graph has no outputs".to_string()))?;
+        Ok(Self {
+            token_types: info.inputs.iter().any(|i| i == "token_type_ids"),
+            worker: worker.clone(),
+            output,
+        })
+    }
+
+    pub fn path(&self) -> String {
+        self.worker.info().path.display().to_string()
+    }
+
+    /// The declared dimensions of the output read.
+    pub fn output_dims(&self) -> Vec<i64> {
+        let info = self.worker.info();
+        info.outputs
+            .iter()
+            .position(|o| *o == self.output)
+            .and_then(|i| info.output_dims.get(i).cloned())
+            .unwrap_or_default()
+    }
+
+    /// What the worker thread needs to run batches of this graph.
+    pub fn runner(&self) -> BatchInputs {
+        BatchInputs {
+            token_types: self.token_types,
+            output: self.output.clone(),
+            path: self.path(),
+        }
+    }
+}
+
+/// Feeding one padded batch to a session and reading the output back.
+#[derive(Clone)]
+pub struct BatchInputs {
+    token_types: bool,
+    output: String,
+    path: String,
+}
+
+impl BatchInputs {
+    pub fn fail(&self, message: String) -> Error {
+        Error::Model {
+            path: self.path.clone(),
+            message,
+        }
+    }
+
+    pub fn output_name(&self) -> &str {
+        &self.output
+    }
+
+    /// Runs `tokens` and hands the output's shape and values to `read`.
+    pub fn run<T>(
+        &self,
+        session: &mut Session,
+        tokens: TokenBatch,
+        read: impl FnOnce(&[i64], &[f32]) -> Result<T>,
+    ) -> Result<T> {
+        let shape = [tokens.rows as i64, tokens.columns as i64];
+        let tensor = |data: Vec<i64>| -> Result<SessionInputValue<'static>> {
+            Tensor::from_array((shape, data))
+                .map(Into::into)
+                .map_err(|e| self.fail(format!("cannot build an input tensor: {e}")))
+        };
+        let mut inputs = vec![
+            ("input_ids", tensor(tokens.input_ids)?),
+            ("attention_mask", tensor(tokens.attention_mask)?),
+        ];
+        if self.token_types {
+            inputs.push(("token_type_ids", tensor(tokens.token_type_ids)?));
+        }
+        let outputs: SessionOutputs = session
+            .run(inputs)
+            .map_err(|e| self.fail(format!("inference failed: {e}")))?;
+        let value = outputs
+            .get(self.output.as_str())
+            .ok_or_else(|| self.fail(format!("no output `{}`", self.output)))?;
+        let (shape, values) = value.try_extract_tensor::<f32>().map_err(|e| {
+            self.fail(format!(
+                "output `{}` is not a float32 tensor ({e})",
+                self.output
+            ))
+        })?;
+        read(shape, values)
+    }
+}
+
+/// The id padding takes: the model's `pad_token_id` (RoBERTa-style models
+/// derive positions from it), else the tokenizer's pad token, else 0.
+pub fn pad_id(config: &Value, tokenizer_config: &Value, tokenizer: &TextTokenizer) -> u32 {
+    config
+        .get("pad_token_id")
+        .and_then(Value::as_u64)
+        .and_then(|id| u32::try_from(id).ok())
+        .or_else(|| special_token_id(tokenizer_config, "pad_token", tokenizer))
+        .unwrap_or(0)
+}
+
+/// The id of a special token named in `tokenizer_config.json` (as a string
+/// or as `{ "content": ... }`).
+pub fn special_token_id(
+    tokenizer_config: &Value,
+    name: &str,
+    tokenizer: &TextTokenizer,
+) -> Option<u32> {
+    let token = tokenizer_config.get(name)?;
+    let token = token.as_str().or_else(|| token.get("content")?.as_str())?;
+    tokenizer.token_id(token)
+}
+
+/// The positions the model has: `max_position_embeddings`, less RoBERTa's
+/// offset (it numbers positions from `pad_token_id + 1`).
+pub fn positions(config: &Value) -> Option<usize> {
+    let n = config
+        .get("max_position_embeddings")
+        .and_then(Value::as_u64)?;
+    let model_type = config
+        .get("model_type")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let offset = if model_type.contains("roberta") || model_type == "camembert" {
+        config
+            .get("pad_token_id")
+            .and_then(Value::as_u64)
+            .unwrap_or(1)
+            + 1
+    } else {
+        0
+    };
+    Some(n.saturating_sub(offset) as usize)
+}

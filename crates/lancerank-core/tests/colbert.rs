@@ -1,0 +1,143 @@
+//! ColBERT on the fixture model against the rerankers library's
+//! ColBERTRanker (and canonical ColBERT), computed by scripts/make-fixtures.py.
+
+use std::path::{Path, PathBuf};
+
+use lancerank_core::colbert::{Colbert, ColbertOptions, QueryLength};
+use lancerank_core::scoring::Scorer;
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn runtime_library() -> PathBuf {
+    std::env::var_os("ORT_DYLIB_PATH").map_or_else(
+        || root().join("node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1"),
+        Into::into,
+    )
+}
+
+fn load(name: &str, options: ColbertOptions) -> lancerank_core::Result<Colbert> {
+    Colbert::load(
+        &root().join("__test__/fixtures").join(name),
+        &runtime_library(),
+        &options,
+    )
+}
+
+fn cases() -> Vec<Value> {
+    let text =
+        std::fs::read_to_string(root().join("__test__/fixtures/colbert-scores.json")).unwrap();
+    serde_json::from_str::<Value>(&text)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn texts(case: &Value) -> Vec<String> {
+    case["texts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap().to_string())
+        .collect()
+}
+
+fn assert_close(got: &[f32], expected: &Value, what: &str) {
+    for (i, e) in expected.as_array().unwrap().iter().enumerate() {
+        let e = e.as_f64().unwrap();
+        assert!(
+            (f64::from(got[i]) - e).abs() < 1e-4 * e.abs().max(1.0),
+            "{what}, text {i}: got {}, expected {e}",
+            got[i]
+        );
+    }
+}
+
+#[test]
+fn matches_rerankers_colbert_ranker_and_canonical_colbert() {
+    let dynamic = load("colbert", ColbertOptions::default()).unwrap();
+    let fixed = load(
+        "colbert",
+        ColbertOptions {
+            query_length: QueryLength::Fixed(32),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    for case in cases() {
+        let query = case["query"].as_str().unwrap();
+        assert_close(
+            &dynamic.score(query, &texts(&case)).unwrap(),
+            &case["scores"],
+            query,
+        );
+        assert_close(
+            &fixed.score(query, &texts(&case)).unwrap(),
+            &case["fixed32"],
+            query,
+        );
+    }
+}
+
+#[test]
+fn the_document_cache_serves_repeats_with_identical_scores() {
+    let model = load(
+        "colbert",
+        ColbertOptions {
+            token_budget: 64,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let case = &cases()[0];
+    let query = case["query"].as_str().unwrap();
+    let cold = model.score(query, &texts(case)).unwrap();
+    let stats = model.cache_stats().unwrap();
+    assert_eq!((stats.hits, stats.misses, stats.entries), (0, 8, 8));
+    let warm = model.score(query, &texts(case)).unwrap();
+    assert_eq!(cold, warm);
+    assert_eq!(model.cache_stats().unwrap().hits, 8);
+    // Repeats inside one call are encoded once, and the cache can be off.
+    let off = load(
+        "colbert",
+        ColbertOptions {
+            cache_bytes: 0,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(off.cache_stats().is_none());
+    let twice: Vec<String> = texts(case).into_iter().chain(texts(case)).collect();
+    let scores = off.score(query, &twice).unwrap();
+    assert_eq!(&scores[..8], &scores[8..]);
+    assert_close(&scores[..8], &case["scores"], "cache off");
+}
+
+#[test]
+fn a_graph_without_projection_and_unknown_markers_are_refused() {
+    let err = load("colbert-no-projection", ColbertOptions::default())
+        .err()
+        .unwrap();
+    assert!(
+        err.to_string()
+            .contains("the graph has no ColBERT projection"),
+        "{err}"
+    );
+    let err = load(
+        "colbert",
+        ColbertOptions {
+            query_token: "[Q]".into(),
+            ..Default::default()
+        },
+    )
+    .err()
+    .unwrap();
+    assert!(
+        err.to_string()
+            .contains("option `queryToken`: `[Q]` is not in the vocabulary"),
+        "{err}"
+    );
+}
