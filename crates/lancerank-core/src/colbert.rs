@@ -330,6 +330,11 @@ fn max_sim(query: &[f32], document: &[f32], dim: usize) -> f32 {
 
 impl Scorer for Colbert {
     fn score(&self, query: &str, texts: &[String]) -> Result<Vec<f32>> {
+        if query.trim().is_empty() {
+            return Err(Error::InvalidArgument(
+                "query: empty; ColBERT scores documents against the query's tokens".into(),
+            ));
+        }
         if texts.is_empty() {
             return Ok(Vec::new());
         }
