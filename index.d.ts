@@ -242,12 +242,18 @@ export interface ModelSourceOptions {
   threads?: number
 }
 
-export interface CrossEncoderOptions extends ModelSourceOptions {
+/** Options every model reranker (cross-encoder, ColBERT) takes. */
+export interface ModelRerankerOptions extends ModelSourceOptions {
   /** The text column to score. Default `'text'`. */
   column?: string
   returnScore?: ReturnScore
   /** As a later stage of a `RerankerPipeline`: rescore only the previous stage's best `topK` rows. */
   topK?: number
+  /** Most tokens (rows × padded length) per model batch. Default 512. */
+  tokenBudget?: number
+}
+
+export interface CrossEncoderOptions extends ModelRerankerOptions {
   /**
    * Tokens per (query, text) pair, special tokens included; longer pairs are
    * truncated longest-first. Default: the tokenizer's `model_max_length`,
@@ -260,8 +266,6 @@ export interface CrossEncoderOptions extends ModelSourceOptions {
    * softmax of label 1. `'sigmoid'` forces a sigmoid; `'none'` gives raw logits.
    */
   activation?: 'auto' | 'sigmoid' | 'none'
-  /** Most tokens (rows × padded length) per model batch. Default 512. */
-  tokenBudget?: number
 }
 
 export interface RankOptions {
@@ -438,16 +442,9 @@ export declare class HttpReranker extends ServiceReranker {
   })
 }
 
-export interface ColbertOptions extends ModelSourceOptions {
-  /** The text column to score. Default `'text'`. */
-  column?: string
-  returnScore?: ReturnScore
-  /** As a later stage of a `RerankerPipeline`: rescore only the previous stage's best `topK` rows. */
-  topK?: number
+export interface ColbertOptions extends ModelRerankerOptions {
   /** Tokens per document, marker included. Default: the model's positions less two (rerankers' rule). */
   maxLength?: number
-  /** Most tokens (rows × padded length) per model batch. Default 512. */
-  tokenBudget?: number
   /** The query marker inserted after the first special token. Default `'[unused0]'` (BERT vocabularies). */
   queryToken?: string
   /** The document marker. Default `'[unused1]'`. */

@@ -117,51 +117,71 @@ def bpe_tokenizer(folder):
     return fast
 
 
-def export(model, folder, with_token_types):
-    model.eval()
-    ids = torch.ones((2, 8), dtype=torch.long)
-    mask = torch.ones((2, 8), dtype=torch.long)
-    inputs = (ids, mask, torch.zeros((2, 8), dtype=torch.long)) if with_token_types else (ids, mask)
-    names = ["input_ids", "attention_mask", "token_type_ids"][: len(inputs)]
-    dynamic = {n: {0: "batch", 1: "sequence"} for n in names}
-    dynamic["logits"] = {0: "batch"}
+# Every fixture model is this small: two layers of width 32. Weights drawn
+# wider than BERT's default (0.4) so that scores differ by more than the 1e-4
+# the tests compare to.
+TINY = dict(
+    hidden_size=32,
+    num_hidden_layers=2,
+    num_attention_heads=2,
+    intermediate_size=64,
+    initializer_range=0.4,
+    attn_implementation="eager",
+)
+
+
+def fresh_folder(name):
+    folder = os.path.join(ROOT, name)
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(folder)
+    return folder
+
+
+def export(module, folder, input_names, output_name, output_axes):
+    """`module` to `folder`/onnx/model.onnx with dynamic batch and sequence axes."""
+    module.eval()
+    inputs = tuple(torch.ones((2, 8), dtype=torch.long) if n != "token_type_ids" else torch.zeros((2, 8), dtype=torch.long) for n in input_names)
+    dynamic = {n: {0: "batch", 1: "sequence"} for n in input_names}
+    dynamic[output_name] = output_axes
     os.makedirs(os.path.join(folder, "onnx"), exist_ok=True)
     path = os.path.join(folder, "onnx", "model.onnx")
     torch.onnx.export(
-        model,
+        module,
         inputs,
         path,
-        input_names=names,
-        output_names=["logits"],
+        input_names=list(input_names),
+        output_names=[output_name],
         dynamic_axes=dynamic,
         opset_version=17,
         dynamo=False,
     )
     onnx.checker.check_model(onnx.load(path))
-    # Keep only what lancerank reads; drop the torch weights.
+
+
+def drop_torch_files(folder):
+    """Keep only what lancerank reads."""
     for name in os.listdir(folder):
-        if name.endswith((".safetensors", ".bin")) or name in ("special_tokens_map.json",):
+        if name.endswith((".safetensors", ".bin")) or name == "special_tokens_map.json":
             os.remove(os.path.join(folder, name))
 
 
+def export_cross_encoder(model, folder, token_types):
+    names = ("input_ids", "attention_mask", "token_type_ids") if token_types else ("input_ids", "attention_mask")
+    export(model, folder, names, "logits", {0: "batch"})
+    drop_torch_files(folder)
+
+
 def bert(name, num_labels=1, activation=None):
-    folder = os.path.join(ROOT, name)
-    shutil.rmtree(folder, ignore_errors=True)
-    os.makedirs(folder)
+    folder = fresh_folder(name)
     fast = wordpiece_tokenizer(folder)
     torch.manual_seed(len(name))
     config = BertConfig(
         vocab_size=fast.vocab_size,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
         max_position_embeddings=MAX_LEN,
         type_vocab_size=2,
         num_labels=num_labels,
         pad_token_id=fast.pad_token_id,
-        initializer_range=0.4,
-        attn_implementation="eager",
+        **TINY,
     )
     if activation:
         config.sentence_transformers = {"activation_fn": activation}
@@ -171,25 +191,18 @@ def bert(name, num_labels=1, activation=None):
 
 
 def roberta(name):
-    folder = os.path.join(ROOT, name)
-    shutil.rmtree(folder, ignore_errors=True)
-    os.makedirs(folder)
+    folder = fresh_folder(name)
     fast = bpe_tokenizer(folder)
     torch.manual_seed(7)
     config = RobertaConfig(
         vocab_size=fast.vocab_size,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
         max_position_embeddings=MAX_LEN + 2,
         type_vocab_size=1,
         num_labels=1,
         pad_token_id=fast.pad_token_id,
         bos_token_id=fast.bos_token_id,
         eos_token_id=fast.eos_token_id,
-        initializer_range=0.4,
-        attn_implementation="eager",
+        **TINY,
     )
     model = RobertaForSequenceClassification(config)
     model.save_pretrained(folder)
@@ -255,23 +268,10 @@ def colbert():
 
     ColBERTModel.init_weights = init_weights
 
-    folder = os.path.join(ROOT, "colbert")
-    shutil.rmtree(folder, ignore_errors=True)
-    os.makedirs(folder)
+    folder = fresh_folder("colbert")
     fast = wordpiece_tokenizer(folder)
     torch.manual_seed(11)
-    config = BertConfig(
-        vocab_size=fast.vocab_size,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=MAX_LEN,
-        type_vocab_size=2,
-        pad_token_id=fast.pad_token_id,
-        initializer_range=0.4,
-        attn_implementation="eager",
-    )
+    config = BertConfig(vocab_size=fast.vocab_size, max_position_embeddings=MAX_LEN, type_vocab_size=2, pad_token_id=fast.pad_token_id, **TINY)
     model = ColBERTModel(config, verbose=0)
     model.eval()
     model.save_pretrained(folder)
@@ -307,22 +307,8 @@ def colbert():
         if name != "colbert":
             shutil.rmtree(target, ignore_errors=True)
             shutil.copytree(folder, target)
-        os.makedirs(os.path.join(target, "onnx"), exist_ok=True)
-        ids = torch.ones((2, 8), dtype=torch.long)
-        torch.onnx.export(
-            Projected(ranker.model, project),
-            (ids, torch.ones((2, 8), dtype=torch.long)),
-            os.path.join(target, "onnx", "model.onnx"),
-            input_names=["input_ids", "attention_mask"],
-            output_names=["embeddings"],
-            dynamic_axes={"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"}, "embeddings": {0: "batch", 1: "sequence"}},
-            opset_version=17,
-            dynamo=False,
-        )
-    for target in (folder, os.path.join(ROOT, "colbert-no-projection")):
-        for name in os.listdir(target):
-            if name.endswith((".safetensors", ".bin")) or name == "special_tokens_map.json":
-                os.remove(os.path.join(target, name))
+        export(Projected(ranker.model, project), target, ("input_ids", "attention_mask"), "embeddings", {0: "batch", 1: "sequence"})
+        drop_torch_files(target)
     return cases
 
 
@@ -344,12 +330,12 @@ def main():
         folder, model, token_types = build()
         # Reference scores come from the saved torch weights, before export.
         refs[name] = reference(folder, two_label)
-        export(model, folder, token_types)
+        export_cross_encoder(model, folder, token_types)
         if name == "ce-roberta":
             bake_padding_and_truncation(folder)
         print(name, [round(s, 4) for c in refs[name] for s in c["scores"]], file=sys.stderr)
     folder, model, token_types = bert("ce-three-label", num_labels=3)
-    export(model, folder, token_types)
+    export_cross_encoder(model, folder, token_types)
     with open(os.path.join(ROOT, "cross-encoder-scores.json"), "w") as f:
         json.dump(refs, f, ensure_ascii=False, indent=1)
     versions = {

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use lancerank_core::colbert::{Colbert, ColbertOptions, QueryLength};
 use lancerank_core::cross_encoder::{CrossEncoder, CrossEncoderOptions};
 use lancerank_core::embedding_cache::CacheStats;
+use lancerank_core::encoder::EncoderOptions;
 use lancerank_core::hub::{Hub, HubOptions, Progress};
 use lancerank_core::model_folder::hub_files;
 use lancerank_core::scoring::{Scorer, TextScoring};
@@ -120,28 +121,18 @@ pub async fn load_cross_encoder(
     on_progress: Option<ProgressFn>,
 ) -> napi::Result<NativeModelReranker> {
     let return_score: ReturnScore = options.return_score.parse().map_err(to_js)?;
-    let settings = CrossEncoderOptions {
-        model_file: None,
-        max_length: options.max_length.map(|n| n as usize),
-        activation: options.activation.parse().map_err(to_js)?,
-        threads: options
-            .threads
-            .map_or_else(lancerank_core::runtime::available_cores, |n| n as usize),
-        token_budget: options
-            .token_budget
-            .map_or(lancerank_core::cross_encoder::DEFAULT_TOKEN_BUDGET, |n| {
-                n as usize
-            }),
-    };
+    let activation = options.activation.parse().map_err(to_js)?;
+    let mut encoder = encoder_options(options.max_length, options.threads, options.token_budget);
     let (dir, model_file) = locate(source, on_progress).await?;
+    encoder.model_file = model_file;
     let library = PathBuf::from(options.ort_library_path);
     let model = off_thread(move || {
         CrossEncoder::load(
             &dir,
             &library,
             &CrossEncoderOptions {
-                model_file,
-                ..settings
+                encoder,
+                activation,
             },
         )
     })
@@ -162,13 +153,8 @@ pub async fn load_colbert(
 ) -> napi::Result<NativeModelReranker> {
     let return_score: ReturnScore = options.return_score.parse().map_err(to_js)?;
     let defaults = ColbertOptions::default();
-    let settings = ColbertOptions {
-        model_file: None,
-        max_length: options.max_length.map(|n| n as usize),
-        threads: options.threads.map_or(defaults.threads, |n| n as usize),
-        token_budget: options
-            .token_budget
-            .map_or(defaults.token_budget, |n| n as usize),
+    let mut settings = ColbertOptions {
+        encoder: encoder_options(options.max_length, options.threads, options.token_budget),
         query_token: options.query_token.unwrap_or(defaults.query_token),
         document_token: options.document_token.unwrap_or(defaults.document_token),
         query_length: match options.query_length {
@@ -180,25 +166,29 @@ pub async fn load_colbert(
             .map_or(defaults.cache_bytes, |n| n as usize),
     };
     let (dir, model_file) = locate(source, on_progress).await?;
+    settings.encoder.model_file = model_file;
     let library = PathBuf::from(options.ort_library_path);
-    let model = Arc::new(
-        off_thread(move || {
-            Colbert::load(
-                &dir,
-                &library,
-                &ColbertOptions {
-                    model_file,
-                    ..settings
-                },
-            )
-        })
-        .await?,
-    );
+    let model = Arc::new(off_thread(move || Colbert::load(&dir, &library, &settings)).await?);
     Ok(NativeModelReranker {
         scoring: TextScoring::new(options.column, return_score),
         model: model.clone(),
         stats: Some(model),
     })
+}
+
+/// The options both model kinds share; unset ones take the core's defaults.
+fn encoder_options(
+    max_length: Option<u32>,
+    threads: Option<u32>,
+    token_budget: Option<u32>,
+) -> EncoderOptions {
+    let defaults = EncoderOptions::default();
+    EncoderOptions {
+        model_file: None,
+        max_length: max_length.map(|n| n as usize),
+        threads: threads.map_or(defaults.threads, |n| n as usize),
+        token_budget: token_budget.map_or(defaults.token_budget, |n| n as usize),
+    }
 }
 
 /// The model's folder and ONNX file: the folder itself, or a hub snapshot.

@@ -22,13 +22,11 @@ use ort::session::Session;
 use crate::batching;
 use crate::embedding_cache::{CacheStats, EmbeddingCache};
 use crate::encoder::{
-    check_counts, pad_id, positions, special_token_id, BatchInputs, EncoderGraph,
-    DEFAULT_TOKEN_BUDGET,
+    pad_id, positions, special_token_id, BatchInputs, EncoderGraph, EncoderOptions,
 };
 use crate::error::{Error, Result};
 use crate::model_folder::{ModelFolder, TOKENIZER};
 use crate::model_worker::Pending;
-use crate::runtime;
 use crate::scoring::Scorer;
 use crate::tokenization::{TextTokenizer, TokenBatch, TokenRow};
 
@@ -44,11 +42,9 @@ pub enum QueryLength {
 
 #[derive(Clone, Debug)]
 pub struct ColbertOptions {
-    pub model_file: Option<String>,
-    /// Tokens per document, marker included; the model's positions less two when `None`.
-    pub max_length: Option<usize>,
-    pub threads: usize,
-    pub token_budget: usize,
+    /// `max_length` is per document, marker included; the model's positions
+    /// less two when `None`.
+    pub encoder: EncoderOptions,
     pub query_token: String,
     pub document_token: String,
     pub query_length: QueryLength,
@@ -59,10 +55,7 @@ pub struct ColbertOptions {
 impl Default for ColbertOptions {
     fn default() -> Self {
         Self {
-            model_file: None,
-            max_length: None,
-            threads: runtime::available_cores(),
-            token_budget: DEFAULT_TOKEN_BUDGET,
+            encoder: EncoderOptions::default(),
             query_token: "[unused0]".to_string(),
             document_token: "[unused1]".to_string(),
             query_length: QueryLength::Dynamic,
@@ -90,7 +83,7 @@ pub struct Colbert {
 
 impl Colbert {
     pub fn load(dir: &Path, runtime_library: &Path, options: &ColbertOptions) -> Result<Self> {
-        check_counts(options.threads, options.token_budget)?;
+        options.encoder.check()?;
         if let QueryLength::Fixed(n) = options.query_length {
             if n < 3 {
                 return Err(Error::InvalidOption {
@@ -104,6 +97,7 @@ impl Colbert {
         let tokenizer_config = folder.tokenizer_config()?;
         let positions = positions(&config).unwrap_or(512);
         let document_limit = options
+            .encoder
             .max_length
             .unwrap_or(positions.saturating_sub(2))
             .min(positions);
@@ -138,9 +132,9 @@ impl Colbert {
         let pad_id = pad_id(&config, &tokenizer_config, &tokenizer);
         let graph = EncoderGraph::open(
             &folder,
-            options.model_file.as_deref(),
+            options.encoder.model_file.as_deref(),
             runtime_library,
-            options.threads,
+            options.encoder.threads,
             "embeddings",
             "ColBERT model",
         )?;
@@ -157,7 +151,7 @@ impl Colbert {
             positions,
             hidden_size,
             query_length: options.query_length,
-            token_budget: options.token_budget,
+            token_budget: options.encoder.token_budget,
             cache: (options.cache_bytes > 0).then(|| EmbeddingCache::new(options.cache_bytes)),
         };
         let dims = colbert.graph.output_dims();

@@ -12,11 +12,10 @@ use ort::session::Session;
 use serde_json::Value;
 
 use crate::batching;
-use crate::encoder::{check_counts, pad_id, positions, BatchInputs, EncoderGraph};
+use crate::encoder::{pad_id, positions, BatchInputs, EncoderGraph, EncoderOptions};
 use crate::error::{Error, Result};
 use crate::model_folder::{ModelFolder, TOKENIZER};
 use crate::model_worker::Pending;
-use crate::runtime;
 use crate::scoring::Scorer;
 use crate::tokenization::{TextTokenizer, TokenBatch};
 
@@ -45,32 +44,18 @@ impl FromStr for Activation {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct CrossEncoderOptions {
-    /// The graph's path inside the folder; `onnx/model.onnx` or `model.onnx` when `None`.
-    pub model_file: Option<String>,
-    /// Token limit per (query, text) pair; the model's own limit when `None`.
-    pub max_length: Option<usize>,
+    /// `max_length` is per (query, text) pair.
+    pub encoder: EncoderOptions,
     pub activation: Activation,
-    /// ONNX Runtime intra-op threads.
-    pub threads: usize,
-    /// Most tokens (rows × padded length) in one batch.
-    pub token_budget: usize,
 }
 
-impl Default for CrossEncoderOptions {
+impl Default for Activation {
     fn default() -> Self {
-        Self {
-            model_file: None,
-            max_length: None,
-            activation: Activation::Auto,
-            threads: runtime::available_cores(),
-            token_budget: DEFAULT_TOKEN_BUDGET,
-        }
+        Self::Auto
     }
 }
-
-pub use crate::encoder::DEFAULT_TOKEN_BUDGET;
 
 /// The limit when neither the tokenizer nor the model states one.
 const FALLBACK_MAX_LENGTH: usize = 512;
@@ -96,7 +81,7 @@ pub struct CrossEncoder {
 impl CrossEncoder {
     /// Loads the model in `dir` on the ONNX Runtime at `runtime_library`.
     pub fn load(dir: &Path, runtime_library: &Path, options: &CrossEncoderOptions) -> Result<Self> {
-        check_counts(options.threads, options.token_budget)?;
+        options.encoder.check()?;
         let folder = ModelFolder::open(dir)?;
         let config = folder.config()?;
         let tokenizer_config = folder.tokenizer_config()?;
@@ -105,14 +90,14 @@ impl CrossEncoder {
             Activation::Sigmoid => Head::Sigmoid,
             Activation::None => Head::Identity,
         };
-        let max_length = max_length(&config, &tokenizer_config, options.max_length)?;
+        let max_length = max_length(&config, &tokenizer_config, options.encoder.max_length);
         let tokenizer = TextTokenizer::load(&folder.required(TOKENIZER)?, max_length)?;
         let pad_id = pad_id(&config, &tokenizer_config, &tokenizer);
         let graph = EncoderGraph::open(
             &folder,
-            options.model_file.as_deref(),
+            options.encoder.model_file.as_deref(),
             runtime_library,
-            options.threads,
+            options.encoder.threads,
             "logits",
             "cross-encoder",
         )?;
@@ -122,7 +107,7 @@ impl CrossEncoder {
             pad_id,
             head,
             raw: options.activation == Activation::None,
-            token_budget: options.token_budget,
+            token_budget: options.encoder.token_budget,
         })
     }
 
@@ -252,18 +237,12 @@ fn configured_head(config: &Value, folder: &ModelFolder) -> Result<Head> {
 }
 
 /// min(option or the tokenizer's `model_max_length`, the positions the model has).
-fn max_length(config: &Value, tokenizer_config: &Value, option: Option<usize>) -> Result<usize> {
-    if option == Some(0) {
-        return Err(Error::InvalidOption {
-            option: "maxLength",
-            message: "must be at least 1".to_string(),
-        });
-    }
+fn max_length(config: &Value, tokenizer_config: &Value, option: Option<usize>) -> usize {
     let tokenizer_limit = tokenizer_config
         .get("model_max_length")
         .and_then(Value::as_f64)
         .filter(|&n| n >= 1.0 && n < 1e6)
         .map(|n| n as usize);
     let wanted = option.or(tokenizer_limit).unwrap_or(FALLBACK_MAX_LENGTH);
-    Ok(positions(config).map_or(wanted, |p| wanted.min(p)))
+    positions(config).map_or(wanted, |p| wanted.min(p))
 }

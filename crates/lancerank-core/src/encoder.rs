@@ -21,17 +21,47 @@ use crate::tokenization::{TextTokenizer, TokenBatch};
 /// length keep the activations in cache, larger ones only add padding.
 pub const DEFAULT_TOKEN_BUDGET: usize = 512;
 
-/// Options every text model checks the same way.
-pub fn check_counts(threads: usize, token_budget: usize) -> Result<()> {
-    for (option, value) in [("threads", threads), ("tokenBudget", token_budget)] {
-        if value == 0 {
-            return Err(Error::InvalidOption {
-                option,
-                message: "must be at least 1".to_string(),
-            });
+/// How every text model is opened and batched.
+#[derive(Clone, Debug)]
+pub struct EncoderOptions {
+    /// The graph's path inside the folder; `onnx/model.onnx` or `model.onnx` when `None`.
+    pub model_file: Option<String>,
+    /// Tokens per model input (a pair for cross-encoders, a document for
+    /// ColBERT); the model's own limit when `None`.
+    pub max_length: Option<usize>,
+    /// ONNX Runtime intra-op threads.
+    pub threads: usize,
+    /// Most tokens (rows × padded length) in one batch.
+    pub token_budget: usize,
+}
+
+impl Default for EncoderOptions {
+    fn default() -> Self {
+        Self {
+            model_file: None,
+            max_length: None,
+            threads: runtime::available_cores(),
+            token_budget: DEFAULT_TOKEN_BUDGET,
         }
     }
-    Ok(())
+}
+
+impl EncoderOptions {
+    pub fn check(&self) -> Result<()> {
+        for (option, value) in [
+            ("threads", self.threads),
+            ("tokenBudget", self.token_budget),
+            ("maxLength", self.max_length.unwrap_or(1)),
+        ] {
+            if value == 0 {
+                return Err(Error::InvalidOption {
+                    option,
+                    message: "must be at least 1".to_string(),
+                });
+            }
+        }
+        Ok(())
+    }
 }
 
 /// An opened graph: its worker, whether it takes `token_type_ids`, and the

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use lancerank_core::cross_encoder::{Activation, CrossEncoder, CrossEncoderOptions};
+use lancerank_core::encoder::EncoderOptions;
 use lancerank_core::scoring::Scorer;
 use lancerank_core::Error;
 use serde_json::Value;
@@ -70,7 +71,10 @@ fn batching_does_not_change_scores() {
         assert_parity(
             "ce-bert",
             CrossEncoderOptions {
-                token_budget,
+                encoder: EncoderOptions {
+                    token_budget,
+                    ..Default::default()
+                },
                 ..Default::default()
             },
         );
@@ -105,7 +109,10 @@ fn max_length_is_the_smallest_limit() {
         load(
             "ce-bert",
             CrossEncoderOptions {
-                max_length,
+                encoder: EncoderOptions {
+                    max_length,
+                    ..Default::default()
+                },
                 ..Default::default()
             },
         )
@@ -133,7 +140,10 @@ fn missing_files_name_the_path() {
     let err = load(
         "ce-bert",
         CrossEncoderOptions {
-            model_file: Some("onnx/missing.onnx".into()),
+            encoder: EncoderOptions {
+                model_file: Some("onnx/missing.onnx".into()),
+                ..Default::default()
+            },
             ..Default::default()
         },
     )

@@ -6,7 +6,7 @@ use reqwest::header::HeaderMap;
 use reqwest::{Client, RequestBuilder};
 use serde_json::{json, Map, Value};
 
-use super::{json_body, scores_by_index, Protocol};
+use super::{post_json, scores_at, Protocol};
 use crate::error::Result;
 use crate::http::Endpoint;
 
@@ -79,20 +79,22 @@ impl Protocol for CohereLike {
         for (k, v) in &self.extra {
             body[k] = v.clone();
         }
-        client
-            .post(&self.endpoint.url)
-            .headers(self.headers.clone())
-            .json(&body)
+        post_json(client, &self.endpoint, &self.headers, &body)
     }
 
     fn parse(&self, body: &[u8], documents: usize) -> Result<Vec<f64>> {
-        let reply = json_body(&self.endpoint, body)?;
         let results = if self.kind == CohereLikeKind::Voyage {
-            "data"
+            "/data"
         } else {
-            "results"
+            "/results"
         };
-        let items = reply.get(results).unwrap_or(&Value::Null);
-        scores_by_index(&self.endpoint, items, "index", "relevance_score", documents)
+        scores_at(
+            &self.endpoint,
+            body,
+            results,
+            "index",
+            "relevance_score",
+            documents,
+        )
     }
 }

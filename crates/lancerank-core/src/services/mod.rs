@@ -292,6 +292,34 @@ pub fn scores_by_index(
     Ok(scores)
 }
 
+/// `POST` of a JSON body to the endpoint with its headers.
+pub fn post_json(
+    client: &Client,
+    endpoint: &Endpoint,
+    headers: &HeaderMap,
+    body: &Value,
+) -> RequestBuilder {
+    client
+        .post(&endpoint.url)
+        .headers(headers.clone())
+        .json(body)
+}
+
+/// The scores in a JSON reply: the list at `pointer` (`""` for the whole
+/// body) of `{ <index_field>, <score_field> }` objects.
+pub fn scores_at(
+    endpoint: &Endpoint,
+    body: &[u8],
+    pointer: &str,
+    index_field: &str,
+    score_field: &str,
+    documents: usize,
+) -> Result<Vec<f64>> {
+    let reply = json_body(endpoint, body)?;
+    let items = reply.pointer(pointer).unwrap_or(&Value::Null);
+    scores_by_index(endpoint, items, index_field, score_field, documents)
+}
+
 /// A reply body as JSON.
 pub fn json_body(endpoint: &Endpoint, body: &[u8]) -> Result<Value> {
     serde_json::from_slice(body).map_err(|e| {

@@ -8,7 +8,7 @@ use reqwest::header::HeaderMap;
 use reqwest::{Client, RequestBuilder};
 use serde_json::{json, Value};
 
-use super::{json_body, scores_by_index, Protocol};
+use super::{json_body, post_json, scores_by_index, Protocol};
 use crate::error::Result;
 use crate::http::Endpoint;
 
@@ -65,10 +65,7 @@ impl Protocol for OpenAiJudge {
                 { "role": "user", "content": json!({ "query": query, "documents": listed }).to_string() },
             ],
         });
-        client
-            .post(&self.endpoint.url)
-            .headers(self.headers.clone())
-            .json(&body)
+        post_json(client, &self.endpoint, &self.headers, &body)
     }
 
     fn parse(&self, body: &[u8], documents: usize) -> Result<Vec<f64>> {

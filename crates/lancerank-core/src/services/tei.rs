@@ -7,7 +7,7 @@ use reqwest::header::HeaderMap;
 use reqwest::{Client, RequestBuilder, StatusCode};
 use serde_json::json;
 
-use super::{json_body, scores_by_index, Protocol};
+use super::{post_json, scores_at, Protocol};
 use crate::error::Result;
 use crate::http::{Endpoint, Refused};
 
@@ -54,15 +54,11 @@ impl Protocol for Tei {
             "truncate": self.truncate,
             "return_text": false,
         });
-        client
-            .post(&self.endpoint.url)
-            .headers(self.headers.clone())
-            .json(&body)
+        post_json(client, &self.endpoint, &self.headers, &body)
     }
 
     fn parse(&self, body: &[u8], documents: usize) -> Result<Vec<f64>> {
-        let reply = json_body(&self.endpoint, body)?;
-        scores_by_index(&self.endpoint, &reply, "index", "score", documents)
+        scores_at(&self.endpoint, body, "", "index", "score", documents)
     }
 
     fn smaller_batch(&self, refused: &Refused, sent: usize) -> Option<usize> {

@@ -11,7 +11,7 @@ use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
 use reqwest::{Client, RequestBuilder};
 use serde_json::{json, Value};
 
-use super::{join_url, json_body, scores_by_index, Protocol};
+use super::{join_url, json_body, scores_at, Protocol};
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use crate::http::{self, Endpoint, RetryPolicy};
@@ -115,9 +115,14 @@ impl Protocol for Watsonx {
     }
 
     fn parse(&self, body: &[u8], documents: usize) -> Result<Vec<f64>> {
-        let reply = json_body(&self.endpoint, body)?;
-        let items = reply.get("results").unwrap_or(&Value::Null);
-        scores_by_index(&self.endpoint, items, "index", "score", documents)
+        scores_at(
+            &self.endpoint,
+            body,
+            "/results",
+            "index",
+            "score",
+            documents,
+        )
     }
 
     fn token_source(&self) -> Option<&TokenSource> {
