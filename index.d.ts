@@ -282,6 +282,20 @@ export interface Ranked {
 }
 
 /**
+ * The base of rerankers that run a model in this process on ONNX Runtime
+ * (cross-encoders, ColBERT). The model loads on first use (or with `create` /
+ * `load`); a failed load is retried by the next call.
+ */
+export declare class ModelReranker extends Reranker {
+  /** The `model` option: a folder or a Hugging Face id. */
+  readonly model: string
+  /** Loads the model now (downloading it if needed). */
+  load(): Promise<void>
+  /** One score per text, in input order; null reads as the empty text. */
+  score(query: string, texts: Array<string | null | undefined>): Promise<Float32Array>
+}
+
+/**
  * A cross-encoder on ONNX Runtime: LanceDB Python's `CrossEncoderReranker`,
  * with its methods and column rules. The model loads on first use (or with
  * `create` / `load`) and is shared by every reranker that opens the same file.
@@ -294,16 +308,10 @@ export interface Ranked {
  * const best = await reranker.rank('what is lancedb', passages, { topN: 3 })
  * ```
  */
-export declare class CrossEncoderReranker extends Reranker {
+export declare class CrossEncoderReranker extends ModelReranker {
   constructor(options?: CrossEncoderOptions)
   /** Creates a reranker and loads its model before resolving. */
   static create(options?: CrossEncoderOptions): Promise<CrossEncoderReranker>
-  /** The `model` option. */
-  readonly model: string
-  /** Loads the model now (downloading it if needed). A failed load is retried by the next call. */
-  load(): Promise<void>
-  /** One score per text, in input order; null reads as the empty text. */
-  score(query: string, texts: Array<string | null | undefined>): Promise<Float32Array>
 }
 
 /** Options every service reranker takes. */
@@ -490,13 +498,10 @@ export interface ModelStats {
  * console.log(await reranker.stats()) // { hits, misses, hitRate, entries, bytes, capacity }
  * ```
  */
-export declare class ColbertReranker extends Reranker {
+export declare class ColbertReranker extends ModelReranker {
   /** `model` defaults to `'colbert-ir/colbertv2.0'`. */
   constructor(options?: ColbertOptions)
   static create(options?: ColbertOptions): Promise<ColbertReranker>
-  readonly model: string
-  load(): Promise<void>
-  score(query: string, texts: Array<string | null | undefined>): Promise<Float32Array>
   /** The document cache's counters; `null` when `cacheBytes` is 0. */
   stats(): Promise<ModelStats | null>
 }

@@ -6,7 +6,8 @@ const { FusionReranker, RRFReranker, LinearCombinationReranker, MRRReranker } = 
 const { FunctionReranker } = require('./lib/function-reranker.js')
 const { CrossEncoderReranker } = require('./lib/cross-encoder.js')
 const { ColbertReranker, AnswerdotaiRerankers } = require('./lib/colbert.js')
-const { CohereReranker, JinaReranker, VoyageAIReranker, OpenaiReranker, WatsonxReranker, HttpReranker } = require('./lib/services.js')
+const { ServiceReranker, CohereReranker, JinaReranker, VoyageAIReranker, OpenaiReranker, WatsonxReranker, HttpReranker } = require('./lib/services.js')
+const { ModelReranker } = require('./lib/model-reranker.js')
 const { RerankerPipeline } = require('./lib/pipeline.js')
 
 module.exports = {
@@ -16,9 +17,11 @@ module.exports = {
   LinearCombinationReranker,
   MRRReranker,
   FunctionReranker,
+  ModelReranker,
   CrossEncoderReranker,
   ColbertReranker,
   AnswerdotaiRerankers,
+  ServiceReranker,
   CohereReranker,
   JinaReranker,
   VoyageAIReranker,

@@ -14,8 +14,9 @@ test("require('lancerank') and import { RRFReranker } from 'lancerank' both work
   assert.equal(cjs.status, 0, cjs.stderr)
   assert.equal(
     cjs.stdout.trim(),
-    'AnswerdotaiRerankers,CohereReranker,ColbertReranker,CrossEncoderReranker,FunctionReranker,FusionReranker,HttpReranker,JinaReranker,LinearCombinationReranker,' +
-      'MRRReranker,OpenaiReranker,RRFReranker,Reranker,RerankerPipeline,VoyageAIReranker,WatsonxReranker',
+    'AnswerdotaiRerankers,CohereReranker,ColbertReranker,CrossEncoderReranker,FunctionReranker,FusionReranker,HttpReranker,JinaReranker,' +
+      'LinearCombinationReranker,MRRReranker,ModelReranker,OpenaiReranker,RRFReranker,Reranker,RerankerPipeline,ServiceReranker,' +
+      'VoyageAIReranker,WatsonxReranker',
   )
   const esm = node(['--input-type=module', '-e', `
     import { RRFReranker, FunctionReranker } from 'lancerank'

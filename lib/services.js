@@ -179,4 +179,4 @@ class HttpReranker extends ServiceReranker {
   }
 }
 
-module.exports = { CohereReranker, JinaReranker, VoyageAIReranker, OpenaiReranker, WatsonxReranker, HttpReranker }
+module.exports = { ServiceReranker, CohereReranker, JinaReranker, VoyageAIReranker, OpenaiReranker, WatsonxReranker, HttpReranker }

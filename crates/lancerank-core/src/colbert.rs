@@ -132,9 +132,8 @@ impl Colbert {
         let pad_id = pad_id(&config, &tokenizer_config, &tokenizer);
         let graph = EncoderGraph::open(
             &folder,
-            options.encoder.model_file.as_deref(),
+            &options.encoder,
             runtime_library,
-            options.encoder.threads,
             "embeddings",
             "ColBERT model",
         )?;

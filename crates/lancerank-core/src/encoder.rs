@@ -79,13 +79,13 @@ impl EncoderGraph {
     /// `preferred_output` if the graph has it, else its first.
     pub fn open(
         folder: &ModelFolder,
-        model_file: Option<&str>,
+        options: &EncoderOptions,
         runtime_library: &Path,
-        threads: usize,
         preferred_output: &str,
         role: &str,
     ) -> Result<Self> {
-        let graph = folder.onnx_file(model_file)?;
+        let threads = options.threads;
+        let graph = folder.onnx_file(options.model_file.as_deref())?;
         let environment = runtime::environment(runtime_library)?;
         let worker = ModelWorker::shared(&graph, threads, || {
             runtime::open_session(&environment, &graph, threads)
