@@ -13,20 +13,18 @@
 //! [`QueryLength::Fixed`] is canonical ColBERT instead: the query padded or
 //! cut to a fixed length (32) and the sum not divided.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
 use ort::session::Session;
 
-use crate::batching;
 use crate::embedding_cache::{CacheStats, EmbeddingCache};
 use crate::encoder::{
-    pad_id, positions, special_token_id, BatchInputs, EncoderGraph, EncoderOptions,
+    pad_id, positions, special_token_id, BatchInputs, EncoderGraph, EncoderOptions, ReadBatch,
 };
 use crate::error::{Error, Result};
 use crate::model_folder::{ModelFolder, TOKENIZER};
-use crate::model_worker::Pending;
 use crate::scoring::Scorer;
 use crate::tokenization::{TextTokenizer, TokenBatch, TokenRow};
 
@@ -226,42 +224,12 @@ impl Colbert {
 
     /// Normalised token embeddings of each row, `len × dim` each.
     fn embed(&self, rows: &[TokenRow]) -> Result<Vec<Arc<[f32]>>> {
-        let lengths: Vec<usize> = rows.iter().map(|r| r.ids.len()).collect();
-        let mut out: Vec<Option<Arc<[f32]>>> = vec![None; rows.len()];
-        let mut in_flight: VecDeque<(Vec<usize>, Pending<Result<Vec<Arc<[f32]>>>>)> =
-            VecDeque::new();
-        let collect = |done: (Vec<usize>, Pending<Result<Vec<Arc<[f32]>>>>),
-                       out: &mut Vec<Option<Arc<[f32]>>>|
-         -> Result<()> {
-            let (batch, pending) = done;
-            for (index, embeddings) in batch.into_iter().zip(pending.wait()??) {
-                out[index] = Some(embeddings);
-            }
-            Ok(())
-        };
-        for batch in batching::by_length(&lengths, self.token_budget) {
-            let tokens = TokenBatch::pad(batch.iter().map(|&i| &rows[i]), self.pad_id);
-            let row_lengths: Vec<usize> = batch.iter().map(|&i| lengths[i]).collect();
-            let inputs = self.graph.runner();
-            let hidden = self.hidden_size;
-            in_flight.push_back((
-                batch,
-                self.graph.worker.submit(move |session| {
-                    token_embeddings(&inputs, session, tokens, &row_lengths, hidden)
-                }),
-            ));
-            if in_flight.len() == 2 {
-                if let Some(done) = in_flight.pop_front() {
-                    collect(done, &mut out)?;
-                }
-            }
-        }
-        while let Some(done) = in_flight.pop_front() {
-            collect(done, &mut out)?;
-        }
-        out.into_iter()
-            .map(|e| e.ok_or_else(|| Error::Scores("an embedding is missing".into())))
-            .collect()
+        let hidden = self.hidden_size;
+        let read: ReadBatch<Arc<[f32]>> = Arc::new(move |inputs, session, tokens, lengths| {
+            token_embeddings(inputs, session, tokens, lengths, hidden)
+        });
+        self.graph
+            .run_rows(rows, self.pad_id, self.token_budget, read)
     }
 }
 

@@ -4,18 +4,16 @@
 //! `config.json`, else a sigmoid for one-label models, and the softmax of
 //! label 1 for two-label models.
 
-use std::collections::VecDeque;
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use ort::session::Session;
 use serde_json::Value;
 
-use crate::batching;
-use crate::encoder::{pad_id, positions, BatchInputs, EncoderGraph, EncoderOptions};
+use crate::encoder::{pad_id, positions, BatchInputs, EncoderGraph, EncoderOptions, ReadBatch};
 use crate::error::{Error, Result};
 use crate::model_folder::{ModelFolder, TOKENIZER};
-use crate::model_worker::Pending;
 use crate::scoring::Scorer;
 use crate::tokenization::{TextTokenizer, TokenBatch};
 
@@ -114,89 +112,50 @@ impl CrossEncoder {
     pub fn max_length(&self) -> usize {
         self.tokenizer.max_length()
     }
-
-    fn batch_runner(&self) -> BatchRunner {
-        BatchRunner {
-            inputs: self.graph.runner(),
-            head: self.head,
-            raw: self.raw,
-        }
-    }
 }
 
 impl Scorer for CrossEncoder {
     /// One score per text, in input order.
     fn score(&self, query: &str, texts: &[String]) -> Result<Vec<f32>> {
         let encodings = self.tokenizer.encode_pairs(query, texts)?;
-        let lengths: Vec<usize> = encodings.iter().map(|e| e.len()).collect();
-        let mut scores = vec![0f32; texts.len()];
-        // The next batch is padded and queued while the current one runs;
-        // two in flight per call also lets other calls' batches interleave.
-        let mut in_flight: VecDeque<(Vec<usize>, Pending<Result<Vec<f32>>>)> = VecDeque::new();
-        for batch in batching::by_length(&lengths, self.token_budget) {
-            let tokens = TokenBatch::pad(batch.iter().map(|&i| &encodings[i]), self.pad_id);
-            let run = self.batch_runner();
-            in_flight.push_back((
-                batch,
-                self.graph
-                    .worker
-                    .submit(move |session| run.run(session, tokens)),
-            ));
-            if in_flight.len() == 2 {
-                collect(in_flight.pop_front(), &mut scores)?;
-            }
-        }
-        while let Some(done) = in_flight.pop_front() {
-            collect(Some(done), &mut scores)?;
-        }
-        Ok(scores)
+        let (head, raw) = (self.head, self.raw);
+        let read: ReadBatch<f32> =
+            Arc::new(move |inputs, session, tokens, _| scores(inputs, session, tokens, head, raw));
+        self.graph
+            .run_rows(&encodings, self.pad_id, self.token_budget, read)
     }
 }
 
-fn collect(
-    done: Option<(Vec<usize>, Pending<Result<Vec<f32>>>)>,
-    scores: &mut [f32],
-) -> Result<()> {
-    if let Some((batch, pending)) = done {
-        for (index, score) in batch.into_iter().zip(pending.wait()??) {
-            scores[index] = score;
-        }
-    }
-    Ok(())
-}
-
-/// What the worker thread needs to run one batch.
-struct BatchRunner {
-    inputs: BatchInputs,
+/// Runs one batch and turns its logits into scores.
+fn scores(
+    inputs: &BatchInputs,
+    session: &mut Session,
+    tokens: TokenBatch,
     head: Head,
     raw: bool,
-}
-
-impl BatchRunner {
-    fn run(&self, session: &mut Session, tokens: TokenBatch) -> Result<Vec<f32>> {
-        let rows = tokens.rows;
-        self.inputs.run(session, tokens, |dims, logits| {
-            let labels = match dims {
-                [n] if *n as usize == rows => 1,
-                [n, labels @ (1 | 2)] if *n as usize == rows => *labels as usize,
-                _ => {
-                    return Err(self.inputs.fail(format!(
-                        "output `{}` has shape {dims:?} for a batch of {rows}; expected [batch, 1] or [batch, 2]",
-                        self.inputs.output_name()
-                    )))
-                }
-            };
-            Ok(logits
-                .chunks_exact(labels)
-                .map(|row| match row {
-                    [logit] => self.head.apply(*logit),
-                    [_, label1] if self.raw => *label1,
-                    [label0, label1] => softmax_label1(*label0, *label1),
-                    _ => f32::NAN,
-                })
-                .collect())
-        })
-    }
+) -> Result<Vec<f32>> {
+    let rows = tokens.rows;
+    inputs.run(session, tokens, |dims, logits| {
+        let labels = match dims {
+            [n] if *n as usize == rows => 1,
+            [n, labels @ (1 | 2)] if *n as usize == rows => *labels as usize,
+            _ => {
+                return Err(inputs.fail(format!(
+                    "output `{}` has shape {dims:?} for a batch of {rows}; expected [batch, 1] or [batch, 2]",
+                    inputs.output_name()
+                )))
+            }
+        };
+        Ok(logits
+            .chunks_exact(labels)
+            .map(|row| match row {
+                [logit] => head.apply(*logit),
+                [_, label1] if raw => *label1,
+                [label0, label1] => softmax_label1(*label0, *label1),
+                _ => f32::NAN,
+            })
+            .collect())
+    })
 }
 
 impl Head {

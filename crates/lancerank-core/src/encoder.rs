@@ -3,6 +3,7 @@
 //! inputs, the option checks they share, and running one padded batch.
 //! Cross-encoders and ColBERT are built on it.
 
+use std::collections::VecDeque;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -10,11 +11,12 @@ use ort::session::{Session, SessionInputValue, SessionOutputs};
 use ort::value::Tensor;
 use serde_json::Value;
 
+use crate::batching;
 use crate::error::{Error, Result};
 use crate::model_folder::ModelFolder;
-use crate::model_worker::ModelWorker;
+use crate::model_worker::{ModelWorker, Pending};
 use crate::runtime;
-use crate::tokenization::{TextTokenizer, TokenBatch};
+use crate::tokenization::{TextTokenizer, TokenBatch, Tokens};
 
 /// Tokens (rows × padded length) per batch when not set: measured on a
 /// MiniLM-L6 cross-encoder (see BENCHMARKS.md); smaller batches of similar
@@ -141,6 +143,56 @@ impl EncoderGraph {
             .unwrap_or_default()
     }
 
+    /// Runs `rows` through the graph: cut into length-sorted batches within
+    /// `token_budget`, each padded and queued while the one before it runs
+    /// (two in flight per call, so other calls' batches interleave), and
+    /// `read` turning a batch's output into one value per row. Values come
+    /// back in the order of `rows`.
+    pub fn run_rows<R: Tokens, T: Send + 'static>(
+        &self,
+        rows: &[R],
+        pad_id: u32,
+        token_budget: usize,
+        read: ReadBatch<T>,
+    ) -> Result<Vec<T>> {
+        let lengths: Vec<usize> = rows.iter().map(|r| r.ids().len()).collect();
+        let mut out: Vec<Option<T>> = std::iter::repeat_with(|| None).take(rows.len()).collect();
+        let mut in_flight: VecDeque<(Vec<usize>, Pending<Result<Vec<T>>>)> = VecDeque::new();
+        let deliver = |(batch, pending): (Vec<usize>, Pending<Result<Vec<T>>>),
+                       out: &mut Vec<Option<T>>|
+         -> Result<()> {
+            for (index, value) in batch.into_iter().zip(pending.wait()??) {
+                out[index] = Some(value);
+            }
+            Ok(())
+        };
+        for batch in batching::by_length(&lengths, token_budget) {
+            let tokens = TokenBatch::pad(batch.iter().map(|&i| &rows[i]), pad_id);
+            let batch_lengths: Vec<usize> = batch.iter().map(|&i| lengths[i]).collect();
+            let (inputs, read) = (self.runner(), read.clone());
+            let pending = self
+                .worker
+                .submit(move |session| read(&inputs, session, tokens, &batch_lengths));
+            in_flight.push_back((batch, pending));
+            if in_flight.len() == 2 {
+                if let Some(done) = in_flight.pop_front() {
+                    deliver(done, &mut out)?;
+                }
+            }
+        }
+        while let Some(done) = in_flight.pop_front() {
+            deliver(done, &mut out)?;
+        }
+        out.into_iter()
+            .map(|value| {
+                value.ok_or_else(|| {
+                    self.runner()
+                        .fail("the graph returned fewer rows than it was given".into())
+                })
+            })
+            .collect()
+    }
+
     /// What the worker thread needs to run batches of this graph.
     pub fn runner(&self) -> BatchInputs {
         BatchInputs {
@@ -150,6 +202,11 @@ impl EncoderGraph {
         }
     }
 }
+
+/// Reads one batch's output (given the rows' unpadded lengths) into one
+/// value per row; runs on the model's worker thread.
+pub type ReadBatch<T> =
+    Arc<dyn Fn(&BatchInputs, &mut Session, TokenBatch, &[usize]) -> Result<Vec<T>> + Send + Sync>;
 
 /// Feeding one padded batch to a session and reading the output back.
 #[derive(Clone)]
