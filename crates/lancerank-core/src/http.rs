@@ -207,8 +207,8 @@ pub fn service_message(body: &[u8]) -> String {
     }
 }
 
-/// A connection error and its causes, without the URL (reported apart).
-fn connection_error(error: &reqwest::Error) -> String {
+/// A request error and its causes, without the URL (reported apart).
+pub fn connection_error(error: &reqwest::Error) -> String {
     // reqwest's own message repeats the URL; its causes say what happened.
     let mut message = if error.is_timeout() {
         "timed out"

@@ -18,6 +18,7 @@ use reqwest::{redirect, StatusCode, Url};
 use tokio::io::AsyncWriteExt;
 
 use crate::error::{Error, Result};
+use crate::http::connection_error;
 
 /// Where models come from and are kept.
 #[derive(Clone, Debug)]
@@ -298,7 +299,7 @@ impl<'a> Hub<'a> {
             let reply = request.send().await.map_err(|e| {
                 self.fail(
                     file,
-                    format!("request to {url} failed: {}", error_chain(&e)),
+                    format!("request to {url} failed: {}", connection_error(&e)),
                 )
             })?;
             let headers = reply.headers();
@@ -393,7 +394,7 @@ impl<'a> Hub<'a> {
                     fail(format!(
                         "download interrupted after {loaded} of {} bytes: {}",
                         total.map_or("?".to_string(), |t| t.to_string()),
-                        error_chain(&e)
+                        connection_error(&e)
                     ))
                 })?;
                 out.write_all(&chunk)
@@ -462,18 +463,6 @@ impl<'a> Hub<'a> {
 
 fn header(headers: &HeaderMap, name: &str) -> Option<String> {
     headers.get(name)?.to_str().ok().map(str::to_string)
-}
-
-/// An error and its causes, which reqwest keeps apart.
-fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut message = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    message
 }
 
 /// Points `link` at `blob` (relative, as huggingface_hub links), replacing
