@@ -1,6 +1,7 @@
 //! Building a service's [`Protocol`] from its options, with LanceDB
 //! Python's defaults and the environment variables each service documents.
 
+use reqwest::header::HeaderMap;
 use serde_json::{json, Map, Value};
 
 use super::{
@@ -88,6 +89,21 @@ pub fn protocol(
         url,
         secrets: Vec::new(),
     };
+    // A hosted API: its key (option, else `variable`), its base URL (option,
+    // else the service's own) joined with `path`, and the headers that carry the key.
+    let hosted = |service: &'static str,
+                  key: Option<String>,
+                  variable: &'static str,
+                  base_url: Option<String>,
+                  default_base: &str,
+                  path: &str|
+     -> Result<(Endpoint, HeaderMap)> {
+        let key = api_key(key, variable)?;
+        let base = base_url.unwrap_or_else(|| default_base.to_string());
+        let mut endpoint = endpoint(service, join_url(&base, path));
+        let headers = headers(Some(&key), extra_headers, &mut endpoint)?;
+        Ok((endpoint, headers))
+    };
     let no_documents = || {
         let mut extra = Map::new();
         extra.insert("return_documents".into(), Value::Bool(false));
@@ -99,10 +115,14 @@ pub fn protocol(
             api_key: key,
             base_url,
         } => {
-            let key = api_key(key, "COHERE_API_KEY")?;
-            let base = base_url.unwrap_or_else(|| "https://api.cohere.com".into());
-            let mut endpoint = endpoint("Cohere rerank", join_url(&base, "v2/rerank"));
-            let headers = headers(Some(&key), extra_headers, &mut endpoint)?;
+            let (endpoint, headers) = hosted(
+                "Cohere rerank",
+                key,
+                "COHERE_API_KEY",
+                base_url,
+                "https://api.cohere.com",
+                "v2/rerank",
+            )?;
             let model = Some(model.unwrap_or_else(|| "rerank-english-v2.0".into()));
             Box::new(CohereLike::new(
                 endpoint,
@@ -117,10 +137,14 @@ pub fn protocol(
             api_key: key,
             base_url,
         } => {
-            let key = api_key(key, "JINA_API_KEY")?;
-            let base = base_url.unwrap_or_else(|| "https://api.jina.ai".into());
-            let mut endpoint = endpoint("Jina rerank", join_url(&base, "v1/rerank"));
-            let headers = headers(Some(&key), extra_headers, &mut endpoint)?;
+            let (endpoint, headers) = hosted(
+                "Jina rerank",
+                key,
+                "JINA_API_KEY",
+                base_url,
+                "https://api.jina.ai",
+                "v1/rerank",
+            )?;
             let model = Some(model.unwrap_or_else(|| "jina-reranker-v2-base-multilingual".into()));
             Box::new(CohereLike::new(
                 endpoint,
@@ -136,10 +160,14 @@ pub fn protocol(
             api_key: key,
             base_url,
         } => {
-            let key = api_key(key, "VOYAGE_API_KEY")?;
-            let base = base_url.unwrap_or_else(|| "https://api.voyageai.com".into());
-            let mut endpoint = endpoint("Voyage AI rerank", join_url(&base, "v1/rerank"));
-            let headers = headers(Some(&key), extra_headers, &mut endpoint)?;
+            let (endpoint, headers) = hosted(
+                "Voyage AI rerank",
+                key,
+                "VOYAGE_API_KEY",
+                base_url,
+                "https://api.voyageai.com",
+                "v1/rerank",
+            )?;
             let mut extra = no_documents();
             extra.insert("truncation".into(), json!(truncation));
             Box::new(CohereLike::new(
@@ -155,13 +183,14 @@ pub fn protocol(
             api_key: key,
             base_url,
         } => {
-            let key = api_key(key, "OPENAI_API_KEY")?;
-            let base = base_url.unwrap_or_else(|| "https://api.openai.com/v1".into());
-            let mut endpoint = endpoint(
+            let (endpoint, headers) = hosted(
                 "OpenAI chat completions",
-                join_url(&base, "chat/completions"),
-            );
-            let headers = headers(Some(&key), extra_headers, &mut endpoint)?;
+                key,
+                "OPENAI_API_KEY",
+                base_url,
+                "https://api.openai.com/v1",
+                "chat/completions",
+            )?;
             let model = model.unwrap_or_else(|| "gpt-4-turbo-preview".into());
             Box::new(OpenAiJudge::new(endpoint, model, headers))
         }
