@@ -48,13 +48,19 @@ export interface ScoringOptions {
   /** The text column to score. Default `'text'`. */
   column?: string
   returnScore?: ReturnScore
-  /** Texts per call of `score`. Default 128. */
+  /** Texts per call of `score`: an integer from 1 to 1,000,000. Default 128. */
   batchSize?: number
-  /** Calls of `score` in flight at once. Default 1. */
+  /** Calls of `score` in flight at once: an integer from 1 to 1024. Default 1. */
   concurrency?: number
-  /** Reject a call of `score` that has not settled after this many milliseconds. Default 0: no limit. */
+  /**
+   * Reject a call of `score` that has not settled after this many
+   * milliseconds: an integer from 0 to 2147483647. Default 0: no limit.
+   * Without a limit, a pending `score` keeps Node.js alive no more than any
+   * unsettled Promise does; with one, the call holds the event loop like a
+   * timer until it settles or times out.
+   */
   timeoutMs?: number
-  /** As a later stage of a `RerankerPipeline`: rescore only the previous stage's best `topK` rows. Default: all. */
+  /** As a later stage of a `RerankerPipeline`: rescore only the previous stage's best `topK` rows (an integer from 1). Default: all. */
   topK?: number
 }
 
@@ -229,6 +235,13 @@ export interface ModelSourceOptions {
   token?: string
   /** Only use the cache. Default: env `HF_HUB_OFFLINE`. */
   offline?: boolean
+  /**
+   * The longest wait, in milliseconds, for the next bytes of a download
+   * (the reply's headers included) before the attempt fails; a failed
+   * attempt is retried 3 times with backoff. An integer from 1 to 2147483647.
+   * Default 30000.
+   */
+  downloadTimeoutMs?: number
   /** Called as files download. Exceptions it throws become process warnings. */
   onProgress?: (progress: DownloadProgress) => void
   /**
@@ -238,7 +251,7 @@ export interface ModelSourceOptions {
    * loads one runtime: the first successful load wins.
    */
   ortLibraryPath?: string
-  /** ONNX Runtime intra-op threads. Default: the machine's cores. */
+  /** ONNX Runtime intra-op threads: an integer from 1 to 256. Default: the machine's cores. */
   threads?: number
 }
 
@@ -249,7 +262,7 @@ export interface ModelRerankerOptions extends ModelSourceOptions {
   returnScore?: ReturnScore
   /** As a later stage of a `RerankerPipeline`: rescore only the previous stage's best `topK` rows. */
   topK?: number
-  /** Most tokens (rows × padded length) per model batch. Default 512. */
+  /** Most tokens (rows × padded length) per model batch: an integer from 16 to 1048576. Default 512. */
   tokenBudget?: number
 }
 
@@ -257,7 +270,7 @@ export interface CrossEncoderOptions extends ModelRerankerOptions {
   /**
    * Tokens per (query, text) pair, special tokens included; longer pairs are
    * truncated longest-first. Default: the tokenizer's `model_max_length`,
-   * capped by the model's positions; 512 when neither is known.
+   * capped by the model's positions; 512 when neither is known. At most 65536.
    */
   maxLength?: number
   /**
@@ -323,13 +336,13 @@ export interface ServiceOptions {
   topN?: number
   /** As a later stage of a `RerankerPipeline`: rescore only the previous stage's best `topK` rows. */
   topK?: number
-  /** Per attempt, until the reply's last byte. Default 60000. */
+  /** Per attempt, until the reply's last byte (an integer from 1 to 2147483647). Default 60000. */
   timeoutMs?: number
-  /** Retries on 429, 5xx, timeouts and connection errors. Default 3. */
+  /** Retries on 429, 5xx, timeouts and connection errors (0 to 100). Default 3. */
   maxRetries?: number
-  /** The first backoff, doubled on each retry with jitter (×0.5–1); `Retry-After` wins when the service sends it. Default 500. */
+  /** The first backoff, doubled on each retry with jitter (×0.5–1); `Retry-After` wins when the service sends it, both capped at 30 s (0 to 3600000). Default 500. */
   retryDelayMs?: number
-  /** Requests in flight at once for one call. Default 4. */
+  /** Requests in flight at once for one call (1 to 1024). Default 4. */
   concurrency?: number
   /** Documents per request, below the service's own limit (1000 for Cohere, Jina, Voyage AI and watsonx.ai; 20 for OpenAI; 32 for TEI until the server says otherwise). */
   batchSize?: number
@@ -451,7 +464,7 @@ export declare class HttpReranker extends ServiceReranker {
 }
 
 export interface ColbertOptions extends ModelRerankerOptions {
-  /** Tokens per document, marker included. Default: the model's positions less two (rerankers' rule). */
+  /** Tokens per document, marker included (1 to 65536). Default: the model's positions less two (rerankers' rule). */
   maxLength?: number
   /** The query marker inserted after the first special token. Default `'[unused0]'` (BERT vocabularies). */
   queryToken?: string

@@ -37,7 +37,7 @@ test('rank sorts by score, keeps input order on ties, and cuts at topN', async (
   assert.deepEqual(top, ranked.slice(0, 2))
   const same = await reranker.rank(query, ['same', 'same', 'same'])
   assert.deepEqual(same.map((r) => r.index), [0, 1, 2])
-  await assert.rejects(reranker.rank(query, texts, { topN: 0 }), /option `topN`: must be a positive integer/)
+  await assert.rejects(reranker.rank(query, texts, { topN: 0 }), /option `topN`: must be an integer from 1 to 4294967295, got 0/)
 })
 
 test('score takes null as the empty text and rejects what is not text', async () => {
@@ -113,7 +113,7 @@ test('concurrent calls on one model give the same scores as calls one at a time'
 
 test('options are checked: types at construction, values when the model loads', async () => {
   assert.throws(() => new CrossEncoderReranker({ model: 3 }), /option `model`: expected a string/)
-  assert.throws(() => new CrossEncoderReranker({ threads: 0 }), /option `threads`: must be a positive integer/)
+  assert.throws(() => new CrossEncoderReranker({ threads: 0 }), /option `threads`: must be an integer from 1 to 256, got 0/)
   assert.throws(() => new CrossEncoderReranker({ tokenBudget: 1.5 }), /option `tokenBudget`/)
   assert.throws(() => new CrossEncoderReranker({ onProgress: 'yes' }), /option `onProgress`: expected a function/)
   await assert.rejects(CrossEncoderReranker.create({ model: model('ce-bert'), activation: 'relu' }), /option `activation`: expected 'auto', 'sigmoid' or 'none', got 'relu'/)

@@ -103,8 +103,8 @@ test('batchSize cuts the texts; concurrency bounds the calls in flight', async (
   peak = 0
   await new FunctionReranker(slow, { batchSize: 4 }).rerankVector('q', vectorSet(ids))
   assert.equal(peak, 1)
-  assert.throws(() => new FunctionReranker(slow, { batchSize: 0 }), /option `batchSize`: must be at least 1/)
-  assert.throws(() => new FunctionReranker(slow, { concurrency: 0 }), /option `concurrency`: must be at least 1/)
+  assert.throws(() => new FunctionReranker(slow, { batchSize: 0 }), /option `batchSize`: must be an integer from 1 to 1000000, got 0/)
+  assert.throws(() => new FunctionReranker(slow, { concurrency: 0 }), /option `concurrency`: must be an integer from 1 to 1024, got 0/)
 })
 
 test('faults in the callback reject the call and leave the process healthy', async () => {

@@ -5,21 +5,18 @@
 const { loadColbert } = require('../binding.js')
 const { ModelReranker } = require('./model-reranker.js')
 const { nativeReranker } = require('./reranker.js')
-const { optionsObject, numberOption, stringOption, positiveInteger } = require('./options.js')
+const { optionsObject, stringOption, integerOption, limitedOption } = require('./options.js')
 
 function colbertSettings(o) {
   const queryLength = o.queryLength ?? 'dynamic'
   if (queryLength !== 'dynamic' && !(Number.isInteger(queryLength) && queryLength >= 3 && queryLength <= 4096)) {
     throw new RangeError(`option \`queryLength\`: expected 'dynamic' or a number of tokens (3 or more), got ${queryLength}`)
   }
-  const cacheBytes = numberOption(o, 'cacheBytes', undefined)
-  if (cacheBytes !== undefined && !(Number.isInteger(cacheBytes) && cacheBytes >= 0)) {
-    throw new RangeError(`option \`cacheBytes\`: must be a non-negative integer, got ${cacheBytes}`)
-  }
+  const cacheBytes = integerOption(o, 'cacheBytes', 0, Number.MAX_SAFE_INTEGER, undefined)
   return {
-    maxLength: positiveInteger(o, 'maxLength'),
-    threads: positiveInteger(o, 'threads'),
-    tokenBudget: positiveInteger(o, 'tokenBudget'),
+    maxLength: limitedOption(o, 'maxLength'),
+    threads: limitedOption(o, 'threads'),
+    tokenBudget: limitedOption(o, 'tokenBudget'),
     queryToken: stringOption(o, 'queryToken', undefined),
     documentToken: stringOption(o, 'documentToken', undefined),
     queryLength: queryLength === 'dynamic' ? 0 : queryLength,

@@ -5,7 +5,7 @@
 
 const { loadCrossEncoder } = require('../binding.js')
 const { ModelReranker } = require('./model-reranker.js')
-const { stringOption, positiveInteger } = require('./options.js')
+const { stringOption, limitedOption } = require('./options.js')
 
 class CrossEncoderReranker extends ModelReranker {
   /**
@@ -18,9 +18,9 @@ class CrossEncoderReranker extends ModelReranker {
   constructor(options) {
     super('CrossEncoderReranker', options, 'cross-encoder/ms-marco-MiniLM-L-6-v2', loadCrossEncoder, (o) => ({
       activation: stringOption(o, 'activation', 'auto'),
-      maxLength: positiveInteger(o, 'maxLength'),
-      threads: positiveInteger(o, 'threads'),
-      tokenBudget: positiveInteger(o, 'tokenBudget'),
+      maxLength: limitedOption(o, 'maxLength'),
+      threads: limitedOption(o, 'threads'),
+      tokenBudget: limitedOption(o, 'tokenBudget'),
     }))
   }
 

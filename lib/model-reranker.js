@@ -4,9 +4,10 @@
 // (a folder or a Hugging Face id), loads it lazily on Rust threads, and
 // retries a failed load on the next call.
 
+const { settleOnnxRuntime } = require('../binding.js')
 const { Reranker, nativeReranker } = require('./reranker.js')
 const { onnxRuntimeLibrary } = require('./onnx-runtime.js')
-const { describe, optionsObject, booleanOption, stringOption, checkQuery, textList } = require('./options.js')
+const { describe, optionsObject, booleanOption, stringOption, limitedOption, checkQuery, textList } = require('./options.js')
 
 /** The `onProgress` callback, never letting its exceptions escape into Node. */
 function progressCallback(onProgress) {
@@ -19,6 +20,16 @@ function progressCallback(onProgress) {
       process.emitWarning(`lancerank: onProgress threw: ${err?.message ?? err}`)
     }
   }
+}
+
+// process.exit() while a model loads: 'exit' listeners run before exit()
+// destroys ONNX Runtime's statics, so the native side waits there for the
+// calls in flight (and lets no new one start).
+let settlesAtExit = false
+function settleAtExit() {
+  if (settlesAtExit) return
+  settlesAtExit = true
+  process.once('exit', settleOnnxRuntime)
 }
 
 class ModelReranker extends Reranker {
@@ -47,6 +58,7 @@ class ModelReranker extends Reranker {
       endpoint: stringOption(o, 'endpoint', undefined),
       token: stringOption(o, 'token', undefined),
       offline: booleanOption(o, 'offline', undefined),
+      downloadTimeoutMs: limitedOption(o, 'downloadTimeoutMs'),
     }
     this.#settings = {
       column: stringOption(o, 'column', 'text'),
@@ -68,6 +80,7 @@ class ModelReranker extends Reranker {
   load() {
     this.#loading ??= (async () => {
       const runtime = onnxRuntimeLibrary(this.#runtime)
+      settleAtExit()
       return this.#loader(this.#source, { ...this.#settings, ortLibraryPath: runtime.path }, this.#onProgress)
     })().catch((err) => {
       this.#loading = undefined

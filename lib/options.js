@@ -37,12 +37,44 @@ function checkQuery(query) {
   }
 }
 
-function positiveInteger(options, name) {
+/**
+ * An integer option within [min, max] (both included), checked where the
+ * options are read (at construction), with a message that states the range.
+ */
+function integerOption(options, name, min, max, fallback) {
   const value = numberOption(options, name, undefined)
-  if (value !== undefined && !(Number.isInteger(value) && value > 0 && value <= 0xffffffff)) {
-    throw new RangeError(`option \`${name}\`: must be a positive integer, got ${value}`)
+  if (value === undefined) return fallback
+  if (!(Number.isInteger(value) && value >= min && value <= max)) {
+    throw new RangeError(`option \`${name}\`: must be an integer from ${min} to ${max}, got ${value}`)
   }
   return value
+}
+
+/** The ranges of the numeric options shared by several rerankers. */
+const LIMITS = {
+  // Threads started per loaded model: more than any machine has cores.
+  threads: [1, 256],
+  // Tokens per text; models allow far fewer.
+  maxLength: [1, 65536],
+  // Padded tokens per batch (memory grows with it).
+  tokenBudget: [16, 1 << 20],
+  // Texts per call of a score function or request to a service.
+  batchSize: [1, 1_000_000],
+  // Calls or requests in flight for one rerank.
+  concurrency: [1, 1024],
+  // setTimeout's longest delay, 24.8 days.
+  timeoutMs: [1, 0x7fffffff],
+  downloadTimeoutMs: [1, 0x7fffffff],
+  maxRetries: [0, 100],
+  retryDelayMs: [0, 3_600_000],
+  topN: [1, 0xffffffff],
+  topK: [1, 0xffffffff],
+}
+
+/** `integerOption` with the range in `LIMITS`. */
+function limitedOption(options, name, fallback) {
+  const [min, max] = LIMITS[name]
+  return integerOption(options, name, min, max, fallback)
 }
 
 /** `texts` as strings; null and undefined read as '' (as a null text cell does). */
@@ -65,4 +97,4 @@ function signalOption(options, name = 'signal') {
   return signal
 }
 
-module.exports = { describe, optionsObject, numberOption, booleanOption, stringOption, checkQuery, positiveInteger, textList, signalOption }
+module.exports = { describe, optionsObject, numberOption, booleanOption, stringOption, checkQuery, integerOption, limitedOption, textList, signalOption }

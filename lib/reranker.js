@@ -4,7 +4,7 @@
 
 const { NativeJsReranker } = require('../binding.js')
 const { toIpc, fromIpc } = require('./arrow.js')
-const { describe, optionsObject, numberOption, booleanOption, stringOption, checkQuery, positiveInteger } = require('./options.js')
+const { describe, optionsObject, booleanOption, stringOption, checkQuery, integerOption, limitedOption } = require('./options.js')
 
 // The user's scores → a Float64Array, or a TypeError naming what is wrong.
 // Length and finiteness are checked in Rust.
@@ -57,23 +57,64 @@ function scoreAdapter(reranker) {
 // rerankFts, rerankMultivector). The public methods below then call it.
 const nativeReranker = Symbol('lancerank.nativeReranker')
 
+/**
+ * Holds the event loop open while a rerank's native work runs, and lets go
+ * while only the user's score callback is pending: a pending callback
+ * keeps the process alive no more than any unsettled Promise does (not at
+ * all), while merging and ranking on Rust threads do, as Node's own I/O does.
+ * With `timeoutMs`, the call is a timer as well and holds the loop until it
+ * settles or times out.
+ */
+class KeepAlive {
+  #timer = setInterval(() => {}, 0x7fffffff)
+  #waiting = 0
+
+  /** The user's callback starts (+1) or settles (−1). */
+  waiting(delta) {
+    this.#waiting += delta
+    if (this.#waiting > 0) this.#timer.unref()
+    else this.#timer.ref()
+  }
+
+  done() {
+    clearInterval(this.#timer)
+  }
+}
+
 /** Calls the binding's NativeJsReranker with the reranker's `score` adapter. */
 class JsScored {
-  constructor(native, adapter) {
+  constructor(native, adapter, timed) {
     this.native = native
     this.adapter = adapter
+    this.timed = timed
+  }
+  #call(method, args) {
+    return new Promise((resolve, reject) => {
+      const keepAlive = new KeepAlive()
+      const score = this.timed
+        ? this.adapter
+        : (query, texts) => {
+            keepAlive.waiting(1)
+            return this.adapter(query, texts).finally(() => keepAlive.waiting(-1))
+          }
+      this.native[method](score, ...args, (err, bytes) => {
+        keepAlive.done()
+        if (err) reject(err)
+        else resolve(bytes)
+      })
+    })
   }
   rerankHybrid(query, vec, fts) {
-    return this.native.rerankHybrid(this.adapter, query, vec, fts)
+    return this.#call('rerankHybrid', [query, vec, fts])
   }
   rerankVector(query, vec) {
-    return this.native.rerankVector(this.adapter, query, vec)
+    return this.#call('rerankVector', [query, vec])
   }
   rerankFts(query, fts) {
-    return this.native.rerankFts(this.adapter, query, fts)
+    return this.#call('rerankFts', [query, fts])
   }
   rerankMultivector(query, sets, deduplicate) {
-    return this.native.rerankMultivector(this.adapter, query, sets, deduplicate)
+    return this.#call('rerankMultivector', [query, sets, deduplicate])
   }
 }
 
@@ -83,18 +124,16 @@ class Reranker {
 
   constructor(options) {
     const o = optionsObject(options, new.target.name)
-    const topK = numberOption(o, 'topK', undefined)
-    if (topK !== undefined && !(Number.isInteger(topK) && topK > 0)) {
-      throw new RangeError(`option \`topK\`: must be a positive integer, got ${topK}`)
-    }
+    const topK = limitedOption(o, 'topK')
     /** Rows this reranker rescores as a later stage of a `RerankerPipeline` (all when undefined). */
     this.topK = topK
     this.#settings = {
       column: stringOption(o, 'column', 'text'),
       returnScore: stringOption(o, 'returnScore', 'relevance'),
-      batchSize: numberOption(o, 'batchSize', 128),
-      concurrency: numberOption(o, 'concurrency', 1),
-      timeoutMs: numberOption(o, 'timeoutMs', 0),
+      batchSize: limitedOption(o, 'batchSize', 128),
+      concurrency: limitedOption(o, 'concurrency', 1),
+      // 0: no limit.
+      timeoutMs: integerOption(o, 'timeoutMs', 0, 0x7fffffff, 0),
     }
     // A score-based reranker checks its options now, not at the first call.
     if (this[nativeReranker] === undefined && typeof this.score === 'function') this.#jsScored('')
@@ -104,7 +143,7 @@ class Reranker {
     if (typeof this.score !== 'function') {
       throw new Error(`${this.constructor.name} does not implement ${method}: implement score(query, texts) or override it`)
     }
-    this.#scored ??= new JsScored(new NativeJsReranker(this.#settings), scoreAdapter(this))
+    this.#scored ??= new JsScored(new NativeJsReranker(this.#settings), scoreAdapter(this), this.#settings.timeoutMs > 0)
     return this.#scored
   }
 
@@ -150,7 +189,7 @@ class Reranker {
    */
   async rank(query, texts, options) {
     const o = optionsObject(options, 'rank')
-    const topN = positiveInteger(o, 'topN')
+    const topN = limitedOption(o, 'topN')
     if (typeof this.score !== 'function') throw new Error(`${this.constructor.name} does not implement rank: implement score(query, texts)`)
     const scores = await this.score(query, texts, o)
     const ranked = Array.from(scores, (score, index) => ({ index, score: Number(score) }))

@@ -5,7 +5,7 @@
 
 const { NativeServiceReranker, NativeCancel } = require('../binding.js')
 const { Reranker, nativeReranker } = require('./reranker.js')
-const { describe, optionsObject, numberOption, booleanOption, stringOption, checkQuery, positiveInteger, textList, signalOption } = require('./options.js')
+const { describe, optionsObject, booleanOption, stringOption, checkQuery, limitedOption, textList, signalOption } = require('./options.js')
 
 /** Runs `call(cancel)`, cancelling it when `signal` aborts; rejects with the signal's reason then. */
 async function withSignal(signal, call) {
@@ -63,7 +63,7 @@ class ServiceReranker extends Reranker {
     const o = optionsObject(options, name)
     super({ column: o.column, returnScore: o.returnScore, topK: o.topK })
     /** Rows kept after reranking (all when undefined). */
-    this.topN = positiveInteger(o, 'topN')
+    this.topN = limitedOption(o, 'topN')
     this.#signal = signalOption(o)
     this.#native = new NativeServiceReranker(
       { service: target.service, ...target.read(o) },
@@ -71,11 +71,11 @@ class ServiceReranker extends Reranker {
         column: stringOption(o, 'column', 'text'),
         returnScore: stringOption(o, 'returnScore', 'relevance'),
         topN: this.topN,
-        timeoutMs: positiveInteger(o, 'timeoutMs'),
-        maxRetries: nonNegativeInteger(o, 'maxRetries'),
-        retryDelayMs: nonNegativeInteger(o, 'retryDelayMs'),
-        concurrency: positiveInteger(o, 'concurrency'),
-        batchSize: positiveInteger(o, 'batchSize'),
+        timeoutMs: limitedOption(o, 'timeoutMs'),
+        maxRetries: limitedOption(o, 'maxRetries'),
+        retryDelayMs: limitedOption(o, 'retryDelayMs'),
+        concurrency: limitedOption(o, 'concurrency'),
+        batchSize: limitedOption(o, 'batchSize'),
         headers: headersOption(o),
       },
     )
@@ -92,14 +92,6 @@ class ServiceReranker extends Reranker {
     const signal = signalOption(optionsObject(options, 'score')) ?? this.#signal
     return withSignal(signal, (cancel) => this.#native.score(query, list, cancel))
   }
-}
-
-function nonNegativeInteger(o, name) {
-  const value = numberOption(o, name, undefined)
-  if (value !== undefined && !(Number.isInteger(value) && value >= 0 && value <= 0xffffffff)) {
-    throw new RangeError(`option \`${name}\`: must be a non-negative integer, got ${value}`)
-  }
-  return value
 }
 
 const hosted = (o) => ({ model: stringOption(o, 'model', undefined), apiKey: stringOption(o, 'apiKey', undefined), baseUrl: stringOption(o, 'baseUrl', undefined) })

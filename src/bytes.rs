@@ -1,56 +1,56 @@
-//! JavaScript bytes as Arrow buffers, without copying.
-
-use std::panic::AssertUnwindSafe;
-use std::ptr::NonNull;
-use std::sync::Arc;
+//! JavaScript bytes in: Arrow IPC copied out of the caller's typed arrays
+//! while the call is made, on the JavaScript thread.
+//!
+//! Reading the caller's memory later, from a Rust thread, is not safe: a
+//! typed array's `ArrayBuffer` can be transferred (`postMessage`,
+//! `structuredClone` with `transfer`) or detached while the call runs, and
+//! its memory freed under the reader. One copy into an aligned Rust buffer
+//! costs a memcpy per input and makes the input the caller's again as soon
+//! as the call returns its Promise.
 
 use lancerank_core::merge::result_set_name;
 use lancerank_core::scoring::Request;
 use lancerank_core::{ipc, RecordBatch};
-use napi::bindgen_prelude::Uint8Array;
+use napi::bindgen_prelude::{FromNapiValue, TypeName, Uint8Array, ValidateNapiValue};
+use napi::{sys, ValueType};
 
-/// An Arrow buffer over the memory of `bytes`. The buffer holds `bytes`
-/// (a reference to the JavaScript object) until the last slice of it is
-/// dropped, so the memory cannot be collected while Rust reads it. As with
-/// any zero-copy view, the caller must not write to the array meanwhile.
-fn arrow_buffer(bytes: Uint8Array) -> arrow_buffer::Buffer {
-    let len = bytes.len();
-    match NonNull::new(bytes.as_ptr() as *mut u8) {
-        Some(ptr) if len > 0 => {
-            // SAFETY: `ptr` points to `len` readable bytes owned by the
-            // JavaScript object that `bytes` keeps alive; the allocation
-            // passed alongside is that owner. Nothing is mutated through it
-            // during an unwind, hence `AssertUnwindSafe`.
-            unsafe {
-                arrow_buffer::Buffer::from_custom_allocation(
-                    ptr,
-                    len,
-                    Arc::new(AssertUnwindSafe(bytes)),
-                )
-            }
+/// One input's IPC bytes: the chunks of a JavaScript array of Uint8Arrays,
+/// joined into one Rust-owned buffer when the argument is converted.
+pub struct IpcInput(arrow_buffer::Buffer);
+
+impl FromNapiValue for IpcInput {
+    unsafe fn from_napi_value(env: sys::napi_env, value: sys::napi_value) -> napi::Result<Self> {
+        // SAFETY: forwarded from the caller's contract (a valid env and value).
+        let chunks = unsafe { Vec::<Uint8Array>::from_napi_value(env, value)? };
+        let mut joined = arrow_buffer::MutableBuffer::new(chunks.iter().map(|c| c.len()).sum());
+        for chunk in &chunks {
+            joined.extend_from_slice(chunk);
         }
-        _ => arrow_buffer::Buffer::from_vec(Vec::<u8>::new()),
+        Ok(Self(joined.into()))
     }
 }
 
-/// [`arrow_buffer`] for each chunk.
-fn arrow_buffers(chunks: Vec<Uint8Array>) -> Vec<arrow_buffer::Buffer> {
-    chunks.into_iter().map(arrow_buffer).collect()
+impl TypeName for IpcInput {
+    fn type_name() -> &'static str {
+        "Array<Uint8Array>"
+    }
+    fn value_type() -> ValueType {
+        ValueType::Object
+    }
 }
 
-/// One result set from its IPC chunks; `None` is an empty result.
-pub fn read_result(
-    chunks: Option<Vec<Uint8Array>>,
-    input: &str,
-) -> lancerank_core::Result<RecordBatch> {
-    ipc::read_optional(chunks.map(arrow_buffers), input)
+impl ValidateNapiValue for IpcInput {}
+
+/// One result set from its IPC bytes; `None` is an empty result.
+pub fn read_result(input: Option<IpcInput>, name: &str) -> lancerank_core::Result<RecordBatch> {
+    ipc::read_optional(input.map(|bytes| vec![bytes.0]), name)
 }
 
-/// Result sets from their IPC chunks, named as the core names them in errors.
-pub fn read_result_sets(sets: Vec<Vec<Uint8Array>>) -> lancerank_core::Result<Vec<RecordBatch>> {
+/// Result sets from their IPC bytes, named as the core names them in errors.
+pub fn read_result_sets(sets: Vec<IpcInput>) -> lancerank_core::Result<Vec<RecordBatch>> {
     sets.into_iter()
         .enumerate()
-        .map(|(i, chunks)| ipc::read_chunks(arrow_buffers(chunks), &result_set_name(i)))
+        .map(|(i, bytes)| ipc::read_batch(bytes.0, &result_set_name(i)))
         .collect()
 }
 
@@ -58,10 +58,7 @@ pub fn read_result_sets(sets: Vec<Vec<Uint8Array>>) -> lancerank_core::Result<Ve
 /// JavaScript thread by calling it.
 pub type ReadRequest = Box<dyn FnOnce() -> lancerank_core::Result<Request> + Send>;
 
-pub fn hybrid_request(
-    vector: Option<Vec<Uint8Array>>,
-    fts: Option<Vec<Uint8Array>>,
-) -> ReadRequest {
+pub fn hybrid_request(vector: Option<IpcInput>, fts: Option<IpcInput>) -> ReadRequest {
     Box::new(move || {
         Ok(Request::Hybrid {
             vector: read_result(vector, "vector results")?,
@@ -70,7 +67,7 @@ pub fn hybrid_request(
     })
 }
 
-pub fn vector_request(vector: Vec<Uint8Array>) -> ReadRequest {
+pub fn vector_request(vector: IpcInput) -> ReadRequest {
     Box::new(move || {
         Ok(Request::Vector(read_result(
             Some(vector),
@@ -79,11 +76,11 @@ pub fn vector_request(vector: Vec<Uint8Array>) -> ReadRequest {
     })
 }
 
-pub fn fts_request(fts: Vec<Uint8Array>) -> ReadRequest {
+pub fn fts_request(fts: IpcInput) -> ReadRequest {
     Box::new(move || Ok(Request::Fts(read_result(Some(fts), "full-text results")?)))
 }
 
-pub fn multivector_request(sets: Vec<Vec<Uint8Array>>, deduplicate: bool) -> ReadRequest {
+pub fn multivector_request(sets: Vec<IpcInput>, deduplicate: bool) -> ReadRequest {
     Box::new(move || {
         Ok(Request::Multivector {
             sets: read_result_sets(sets)?,

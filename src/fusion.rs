@@ -4,10 +4,10 @@ use std::sync::Arc;
 
 use lancerank_core::fusion::{Fusion, LinearCombination, Mrr, Rrf};
 use lancerank_core::{ipc, ReturnScore};
-use napi::bindgen_prelude::{Buffer, Uint8Array};
+use napi::bindgen_prelude::Buffer;
 use napi_derive::napi;
 
-use crate::bytes::{read_result, read_result_sets};
+use crate::bytes::{read_result, read_result_sets, IpcInput};
 use crate::errors::to_js;
 use crate::task::off_thread;
 
@@ -47,8 +47,8 @@ impl NativeFusion {
     #[napi]
     pub async fn rerank_hybrid(
         &self,
-        vector: Option<Vec<Uint8Array>>,
-        fts: Option<Vec<Uint8Array>>,
+        vector: Option<IpcInput>,
+        fts: Option<IpcInput>,
     ) -> napi::Result<Buffer> {
         let fusion = Arc::clone(&self.inner);
         let bytes = off_thread(move || {
@@ -63,7 +63,7 @@ impl NativeFusion {
     #[napi]
     pub async fn rerank_multivector(
         &self,
-        sets: Vec<Vec<Uint8Array>>,
+        sets: Vec<IpcInput>,
         deduplicate: bool,
     ) -> napi::Result<Buffer> {
         let fusion = Arc::clone(&self.inner);

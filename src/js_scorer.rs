@@ -1,21 +1,29 @@
 //! `NativeJsReranker`: rerankers whose scores come from a JavaScript
 //! function. Rust merges, batches and ranks; the function is called through
-//! a weak threadsafe function (it never keeps Node from exiting) from Rust
-//! tasks, awaited there, and its answer checked before use.
+//! a weak threadsafe function from Rust tasks, awaited there, and its answer
+//! checked before use.
+//!
+//! The calls report back through a weak `done` callback instead of a
+//! Promise (a pending napi Promise holds the event loop open): the JS layer
+//! keeps the process alive while Rust works and lets it exit while only the
+//! user's score callback is pending, as an unsettled Promise in JavaScript
+//! never keeps Node.js alive.
 
 use std::time::Duration;
 
 use futures::stream::{self, StreamExt, TryStreamExt};
 use lancerank_core::scoring::TextScoring;
 use lancerank_core::{ipc, ReturnScore};
-use napi::bindgen_prelude::{Buffer, Float64Array, FnArgs, Promise, Uint8Array};
-use napi::threadsafe_function::ThreadsafeFunction;
+use napi::bindgen_prelude::{Buffer, Float64Array, FnArgs, Promise};
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::Status;
 use napi_derive::napi;
 
-use crate::bytes::{fts_request, hybrid_request, multivector_request, vector_request, ReadRequest};
+use crate::bytes::{
+    fts_request, hybrid_request, multivector_request, vector_request, IpcInput, ReadRequest,
+};
 use crate::errors::to_js;
-use crate::task::off_thread;
+use crate::task::{caught, off_thread};
 
 /// `(query, texts) => Promise<Float64Array>`, called from Rust threads. The
 /// JavaScript layer wraps the user's function so that it always returns a
@@ -24,6 +32,10 @@ type ScoreArgs = FnArgs<(String, Vec<String>)>;
 #[napi]
 pub type ScoreFn =
     ThreadsafeFunction<ScoreArgs, Promise<Float64Array>, ScoreArgs, Status, false, true>;
+
+/// `(err, ipcBytes) => void`, called once when a rerank ends; weak.
+#[napi]
+pub type DoneFn = ThreadsafeFunction<Buffer, (), Buffer, Status, true, true>;
 
 #[napi(object)]
 pub struct JsRerankerOptions {
@@ -68,60 +80,75 @@ impl NativeJsReranker {
     }
 
     #[napi]
-    pub async fn rerank_hybrid(
+    pub fn rerank_hybrid(
         &self,
         score: ScoreFn,
         query: String,
-        vector: Option<Vec<Uint8Array>>,
-        fts: Option<Vec<Uint8Array>>,
-    ) -> napi::Result<Buffer> {
-        self.run(score, query, hybrid_request(vector, fts)).await
+        vector: Option<IpcInput>,
+        fts: Option<IpcInput>,
+        done: DoneFn,
+    ) {
+        self.run(score, query, hybrid_request(vector, fts), done)
     }
 
     #[napi]
-    pub async fn rerank_vector(
-        &self,
-        score: ScoreFn,
-        query: String,
-        vector: Vec<Uint8Array>,
-    ) -> napi::Result<Buffer> {
-        self.run(score, query, vector_request(vector)).await
+    pub fn rerank_vector(&self, score: ScoreFn, query: String, vector: IpcInput, done: DoneFn) {
+        self.run(score, query, vector_request(vector), done)
     }
 
     #[napi]
-    pub async fn rerank_fts(
-        &self,
-        score: ScoreFn,
-        query: String,
-        fts: Vec<Uint8Array>,
-    ) -> napi::Result<Buffer> {
-        self.run(score, query, fts_request(fts)).await
+    pub fn rerank_fts(&self, score: ScoreFn, query: String, fts: IpcInput, done: DoneFn) {
+        self.run(score, query, fts_request(fts), done)
     }
 
     #[napi]
-    pub async fn rerank_multivector(
+    pub fn rerank_multivector(
         &self,
         score: ScoreFn,
         query: String,
-        sets: Vec<Vec<Uint8Array>>,
+        sets: Vec<IpcInput>,
         deduplicate: bool,
-    ) -> napi::Result<Buffer> {
-        self.run(score, query, multivector_request(sets, deduplicate))
-            .await
+        done: DoneFn,
+    ) {
+        self.run(score, query, multivector_request(sets, deduplicate), done)
     }
 }
 
 impl NativeJsReranker {
+    /// Starts the rerank on the Tokio runtime; `done` gets its outcome.
+    fn run(&self, score: ScoreFn, query: String, request: ReadRequest, done: DoneFn) {
+        let job = Rerank {
+            scoring: self.scoring.clone(),
+            batch_size: self.batch_size,
+            concurrency: self.concurrency,
+            timeout: self.timeout,
+        };
+        napi::bindgen_prelude::spawn(async move {
+            let outcome = caught(job.run(score, query, request)).await;
+            done.call(outcome, ThreadsafeFunctionCallMode::NonBlocking);
+        });
+    }
+}
+
+/// One rerank's settings, moved onto the runtime.
+struct Rerank {
+    scoring: TextScoring,
+    batch_size: usize,
+    concurrency: usize,
+    timeout: Option<Duration>,
+}
+
+impl Rerank {
     /// Reads and merges the input off the JavaScript thread, scores the
     /// texts through `score` in batches (up to `concurrency` at once), then
     /// ranks and writes the result off the JavaScript thread.
     async fn run(
-        &self,
+        self,
         score: ScoreFn,
         query: String,
         request: ReadRequest,
     ) -> napi::Result<Buffer> {
-        let scoring = self.scoring.clone();
+        let scoring = self.scoring;
         let job = off_thread(move || scoring.prepare(request()?)).await?;
         let batches: Vec<Vec<String>> = job
             .texts()

@@ -11,6 +11,11 @@ mod model_reranker;
 mod service_reranker;
 mod task;
 
+#[napi_derive::module_init]
+fn init() {
+    task::quiet_panics();
+}
+
 /// mimalloc keeps freed pages for reuse: a rerank allocates tens of megabytes
 /// per call, and the system allocator's fresh pages (page faults) cost more
 /// than the fusion itself.

@@ -15,14 +15,16 @@ use lancerank_core::hub::{Hub, HubOptions, Progress};
 use lancerank_core::model_folder::hub_files;
 use lancerank_core::scoring::{Scorer, TextScoring};
 use lancerank_core::{ipc, ReturnScore};
-use napi::bindgen_prelude::{Buffer, Float32Array, Uint8Array};
+use napi::bindgen_prelude::{Buffer, Float32Array};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::Status;
 use napi_derive::napi;
 
-use crate::bytes::{fts_request, hybrid_request, multivector_request, vector_request, ReadRequest};
+use crate::bytes::{
+    fts_request, hybrid_request, multivector_request, vector_request, IpcInput, ReadRequest,
+};
 use crate::errors::to_js;
-use crate::task::off_thread;
+use crate::task::{caught, off_thread};
 
 /// Where a model comes from: a folder, or a hub id and how to fetch it.
 #[napi(object)]
@@ -36,6 +38,8 @@ pub struct ModelSourceOptions {
     pub endpoint: Option<String>,
     pub token: Option<String>,
     pub offline: Option<bool>,
+    /// The longest wait for the next bytes of a download.
+    pub download_timeout_ms: Option<u32>,
 }
 
 #[napi(object)]
@@ -113,6 +117,14 @@ pub struct NativeModelReranker {
     stats: Option<Arc<Colbert>>,
 }
 
+/// Waits for calls into ONNX Runtime in flight and stops new ones: the JS
+/// layer calls it from `process.on('exit')`, so that no thread is inside
+/// ONNX Runtime while `exit()` destroys its statics.
+#[napi]
+pub fn settle_onnx_runtime() {
+    lancerank_core::runtime::stop_for_exit();
+}
+
 /// Loads a cross-encoder. The returned reranker holds no JavaScript values.
 #[napi]
 pub async fn load_cross_encoder(
@@ -123,7 +135,7 @@ pub async fn load_cross_encoder(
     let return_score: ReturnScore = options.return_score.parse().map_err(to_js)?;
     let activation = options.activation.parse().map_err(to_js)?;
     let mut encoder = encoder_options(options.max_length, options.threads, options.token_budget);
-    let (dir, model_file) = locate(source, on_progress).await?;
+    let (dir, model_file) = caught(locate(source, on_progress)).await?;
     encoder.model_file = model_file;
     let library = PathBuf::from(options.ort_library_path);
     let model = off_thread(move || {
@@ -165,7 +177,7 @@ pub async fn load_colbert(
             .cache_bytes
             .map_or(defaults.cache_bytes, |n| n as usize),
     };
-    let (dir, model_file) = locate(source, on_progress).await?;
+    let (dir, model_file) = caught(locate(source, on_progress)).await?;
     settings.encoder.model_file = model_file;
     let library = PathBuf::from(options.ort_library_path);
     let model = Arc::new(off_thread(move || Colbert::load(&dir, &library, &settings)).await?);
@@ -215,6 +227,9 @@ async fn locate(
     if let Some(offline) = source.offline {
         hub.offline = offline;
     }
+    if let Some(ms) = source.download_timeout_ms {
+        hub.stall_timeout = std::time::Duration::from_millis(ms.into());
+    }
     let report = move |p: Progress| {
         if let Some(f) = &on_progress {
             f.call(
@@ -260,23 +275,19 @@ impl NativeModelReranker {
     pub async fn rerank_hybrid(
         &self,
         query: String,
-        vector: Option<Vec<Uint8Array>>,
-        fts: Option<Vec<Uint8Array>>,
+        vector: Option<IpcInput>,
+        fts: Option<IpcInput>,
     ) -> napi::Result<Buffer> {
         self.run(query, hybrid_request(vector, fts)).await
     }
 
     #[napi]
-    pub async fn rerank_vector(
-        &self,
-        query: String,
-        vector: Vec<Uint8Array>,
-    ) -> napi::Result<Buffer> {
+    pub async fn rerank_vector(&self, query: String, vector: IpcInput) -> napi::Result<Buffer> {
         self.run(query, vector_request(vector)).await
     }
 
     #[napi]
-    pub async fn rerank_fts(&self, query: String, fts: Vec<Uint8Array>) -> napi::Result<Buffer> {
+    pub async fn rerank_fts(&self, query: String, fts: IpcInput) -> napi::Result<Buffer> {
         self.run(query, fts_request(fts)).await
     }
 
@@ -284,7 +295,7 @@ impl NativeModelReranker {
     pub async fn rerank_multivector(
         &self,
         query: String,
-        sets: Vec<Vec<Uint8Array>>,
+        sets: Vec<IpcInput>,
         deduplicate: bool,
     ) -> napi::Result<Buffer> {
         self.run(query, multivector_request(sets, deduplicate))

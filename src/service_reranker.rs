@@ -12,13 +12,15 @@ use lancerank_core::http::RetryPolicy;
 use lancerank_core::scoring::TextScoring;
 use lancerank_core::services::{protocol, ServiceConfig, ServiceScorer, ServiceSettings};
 use lancerank_core::{ipc, ReturnScore};
-use napi::bindgen_prelude::{Buffer, Float64Array, PromiseRaw, Uint8Array};
+use napi::bindgen_prelude::{Buffer, Float64Array, PromiseRaw};
 use napi::{Env, Status};
 use napi_derive::napi;
 
-use crate::bytes::{fts_request, hybrid_request, multivector_request, vector_request, ReadRequest};
+use crate::bytes::{
+    fts_request, hybrid_request, multivector_request, vector_request, IpcInput, ReadRequest,
+};
 use crate::errors::to_js;
-use crate::task::off_thread;
+use crate::task::{caught, off_thread};
 
 /// Which service, and its own options (camelCase in JavaScript).
 #[napi(object)]
@@ -176,10 +178,10 @@ impl NativeServiceReranker {
     ) -> napi::Result<PromiseRaw<'env, Float64Array>> {
         let scorer = self.scorer.clone();
         let cancel = cancel.map(|c| c.inner.clone()).unwrap_or_default();
-        env.spawn_future(async move {
+        env.spawn_future(caught(async move {
             let scores = scorer.score(&query, &texts, &cancel).await.map_err(to_js)?;
             Ok(Float64Array::new(scores))
-        })
+        }))
     }
 
     #[napi(ts_return_type = "Promise<Buffer>")]
@@ -187,8 +189,8 @@ impl NativeServiceReranker {
         &self,
         env: &'env Env,
         query: String,
-        vector: Option<Vec<Uint8Array>>,
-        fts: Option<Vec<Uint8Array>>,
+        vector: Option<IpcInput>,
+        fts: Option<IpcInput>,
         cancel: Option<&NativeCancel>,
     ) -> napi::Result<PromiseRaw<'env, Buffer>> {
         self.run(env, query, hybrid_request(vector, fts), cancel)
@@ -199,7 +201,7 @@ impl NativeServiceReranker {
         &self,
         env: &'env Env,
         query: String,
-        vector: Vec<Uint8Array>,
+        vector: IpcInput,
         cancel: Option<&NativeCancel>,
     ) -> napi::Result<PromiseRaw<'env, Buffer>> {
         self.run(env, query, vector_request(vector), cancel)
@@ -210,7 +212,7 @@ impl NativeServiceReranker {
         &self,
         env: &'env Env,
         query: String,
-        fts: Vec<Uint8Array>,
+        fts: IpcInput,
         cancel: Option<&NativeCancel>,
     ) -> napi::Result<PromiseRaw<'env, Buffer>> {
         self.run(env, query, fts_request(fts), cancel)
@@ -221,7 +223,7 @@ impl NativeServiceReranker {
         &self,
         env: &'env Env,
         query: String,
-        sets: Vec<Vec<Uint8Array>>,
+        sets: Vec<IpcInput>,
         deduplicate: bool,
         cancel: Option<&NativeCancel>,
     ) -> napi::Result<PromiseRaw<'env, Buffer>> {
@@ -239,7 +241,7 @@ impl NativeServiceReranker {
     ) -> napi::Result<PromiseRaw<'env, Buffer>> {
         let (scoring, scorer) = (self.scoring.clone(), self.scorer.clone());
         let cancel = cancel.map(|c| c.inner.clone()).unwrap_or_default();
-        env.spawn_future(async move {
+        env.spawn_future(caught(async move {
             let job = off_thread(move || scoring.prepare(request()?)).await?;
             let scores = scorer
                 .score(&query, job.texts(), &cancel)
@@ -247,6 +249,6 @@ impl NativeServiceReranker {
                 .map_err(to_js)?;
             let bytes = off_thread(move || ipc::write_batch(&job.finish(&scores)?)).await?;
             Ok(Buffer::from(bytes))
-        })
+        }))
     }
 }

@@ -1,8 +1,27 @@
-//! Running core work off the JavaScript thread.
+//! Running core work off the JavaScript thread, and keeping panics inside it.
 
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+
+use futures::FutureExt;
+use lancerank_core::ipc::panic_message;
 use napi::bindgen_prelude::spawn_blocking;
 
 use crate::errors::to_js;
+
+/// Panics print nothing: Node.js owns the process's stderr, and every panic
+/// that reaches this layer is already turned into a rejected Promise (its
+/// message goes into the rejection instead). Installed when the addon loads.
+pub fn quiet_panics() {
+    std::panic::set_hook(Box::new(|_| {}));
+}
+
+fn internal_error(payload: &(dyn std::any::Any + Send)) -> napi::Error {
+    napi::Error::from_reason(format!(
+        "lancerank internal error (please report it): {}",
+        panic_message(payload)
+    ))
+}
 
 /// Runs `work` on the blocking thread pool and maps its outcome to a
 /// JavaScript error. A panic inside `work` becomes a rejected Promise, never
@@ -14,20 +33,17 @@ where
 {
     match spawn_blocking(work).await {
         Ok(result) => result.map_err(to_js),
-        Err(join) => {
-            let detail = if join.is_panic() {
-                let payload = join.into_panic();
-                payload
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| payload.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "unknown panic".to_string())
-            } else {
-                join.to_string()
-            };
-            Err(napi::Error::from_reason(format!(
-                "lancerank internal error (please report it): {detail}"
-            )))
-        }
+        Err(join) if join.is_panic() => Err(internal_error(join.into_panic().as_ref())),
+        Err(join) => Err(napi::Error::from_reason(format!(
+            "lancerank internal error (please report it): {join}"
+        ))),
     }
+}
+
+/// `future`, with a panic inside it turned into that same rejection.
+pub async fn caught<T>(future: impl Future<Output = napi::Result<T>>) -> napi::Result<T> {
+    AssertUnwindSafe(future)
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|panic| Err(internal_error(panic.as_ref())))
 }

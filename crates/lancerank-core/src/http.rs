@@ -1,12 +1,19 @@
 //! Requests to rerank services: a timeout per attempt, retries with
 //! exponential backoff and jitter on 429, 5xx and connection errors (honouring
-//! `Retry-After`), cancellation, and errors that carry the HTTP status and the
-//! service's own message but never a key or a header.
+//! `Retry-After`), cancellation, redirects followed without credentials once
+//! they leave the origin, a cap on reply sizes, and errors that carry the
+//! HTTP status and the service's own message but never a key, a header value
+//! or a URL's user and password.
 
 use std::time::{Duration, SystemTime};
 
-use reqwest::header::RETRY_AFTER;
-use reqwest::{RequestBuilder, StatusCode};
+use futures_util::StreamExt;
+use reqwest::header::{
+    HeaderMap, ACCEPT, ACCEPT_ENCODING, CONTENT_TYPE, LOCATION, RETRY_AFTER, USER_AGENT,
+};
+use reqwest::{Method, RequestBuilder, StatusCode, Url};
+
+use crate::redact::Secrets;
 
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
@@ -49,26 +56,46 @@ pub struct Refused {
     pub message: String,
 }
 
+/// The largest reply body read from a service; a larger one is an error
+/// (an endless or hostile body must not exhaust memory).
+pub const MAX_REPLY_BYTES: usize = 32 << 20;
+
+/// Redirects followed for one attempt.
+const MAX_REDIRECTS: usize = 10;
+
 /// The service's name and the secrets that must never appear in its errors.
 #[derive(Clone, Debug)]
 pub struct Endpoint {
     pub service: &'static str,
     pub url: String,
-    pub secrets: Vec<String>,
+    pub secrets: Secrets,
 }
 
 impl Endpoint {
-    /// An error about this endpoint, with every secret blanked out.
-    pub fn error(&self, message: impl Into<String>) -> Error {
-        let mut message = message.into();
-        for secret in self.secrets.iter().filter(|s| s.len() >= 4) {
-            message = message.replace(secret.as_str(), "[redacted]");
+    /// An endpoint whose URL's user and password (if any) count as secrets.
+    pub fn new(service: &'static str, url: String, mut secrets: Secrets) -> Self {
+        secrets.add_url_credentials(&url);
+        Self {
+            service,
+            url,
+            secrets,
         }
+    }
+
+    /// An error about this endpoint, with every secret blanked out (the
+    /// URL's credentials too).
+    pub fn error(&self, message: impl Into<String>) -> Error {
         Error::Service {
             service: self.service,
-            url: self.url.clone(),
-            message,
+            url: self.secrets.url(&self.url),
+            message: self.secrets.redact(&message.into()),
         }
+    }
+
+    /// The start of `text` for an error message: redacted first, then cut
+    /// to `chars` characters, so no part of a secret survives the cut.
+    pub fn snippet(&self, text: &str, chars: usize) -> String {
+        self.secrets.redact(text).chars().take(chars).collect()
     }
 }
 
@@ -87,12 +114,13 @@ pub async fn send(
             return Err(Error::Cancelled);
         }
         let outcome = tokio::select! {
-            outcome = attempt_once(build(), policy.timeout) => outcome,
+            outcome = attempt_once(endpoint, build(), policy.timeout) => outcome,
             _ = cancel.cancelled() => return Err(Error::Cancelled),
         };
         let (retry_after, failure) = match outcome {
             Attempt::Done(reply) => return Ok(Ok(reply)),
             Attempt::Refused(refused) => return Ok(Err(refused)),
+            Attempt::Failed(message) => return Err(endpoint.error(message)),
             Attempt::Retry {
                 retry_after,
                 failure,
@@ -120,16 +148,19 @@ pub async fn send(
 enum Attempt {
     Done(Reply),
     Refused(Refused),
+    /// An error that a retry would only repeat.
+    Failed(String),
     Retry {
         retry_after: Option<Duration>,
         failure: String,
     },
 }
 
-async fn attempt_once(request: RequestBuilder, timeout: Duration) -> Attempt {
+async fn attempt_once(endpoint: &Endpoint, request: RequestBuilder, timeout: Duration) -> Attempt {
     let run = async {
-        let response = match request.send().await {
-            Ok(response) => response,
+        let response = match follow(endpoint, request).await {
+            Ok(Ok(response)) => response,
+            Ok(Err(failure)) => return Attempt::Failed(failure),
             Err(e) => {
                 return Attempt::Retry {
                     retry_after: None,
@@ -143,8 +174,15 @@ async fn attempt_once(request: RequestBuilder, timeout: Duration) -> Attempt {
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(parse_retry_after);
-        let body = match response.bytes().await {
-            Ok(body) => body.to_vec(),
+        let body = match read_capped(response, MAX_REPLY_BYTES).await {
+            Ok(Some(body)) => body,
+            Ok(None) => {
+                return Attempt::Failed(format!(
+                    "HTTP {}: the reply is larger than {} MiB",
+                    status.as_u16(),
+                    MAX_REPLY_BYTES >> 20
+                ))
+            }
             Err(e) => {
                 return Attempt::Retry {
                     retry_after: None,
@@ -155,7 +193,7 @@ async fn attempt_once(request: RequestBuilder, timeout: Duration) -> Attempt {
         if status.is_success() {
             return Attempt::Done(Reply { status, body });
         }
-        let message = service_message(&body);
+        let message = service_message(endpoint, &body);
         if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
             Attempt::Retry {
                 retry_after,
@@ -177,9 +215,114 @@ async fn attempt_once(request: RequestBuilder, timeout: Duration) -> Attempt {
     }
 }
 
+/// Headers that carry no credential: the only ones kept on a redirect to
+/// another origin (as browsers and huggingface_hub drop `Authorization`,
+/// and since the `headers` option's values are secrets, every other one).
+const SAFE_HEADERS: [reqwest::header::HeaderName; 4] =
+    [ACCEPT, ACCEPT_ENCODING, CONTENT_TYPE, USER_AGENT];
+
+/// Sends `request`, following redirects by hand (the client follows none).
+/// Same-origin redirects keep every header; once a redirect leaves the
+/// origin, only [`SAFE_HEADERS`] go on, and a body that holds a secret
+/// (IAM's API-key form) is not sent there at all. `Ok(Err(_))`: a redirect
+/// that must not be followed.
+async fn follow(
+    endpoint: &Endpoint,
+    request: RequestBuilder,
+) -> reqwest::Result<std::result::Result<reqwest::Response, String>> {
+    let (client, request) = request.build_split();
+    let mut request = request?;
+    let origin = request.url().origin();
+    for _ in 0..MAX_REDIRECTS {
+        let next = request.try_clone();
+        let response = client.execute(request).await?;
+        let status = response.status();
+        let location = response
+            .headers()
+            .get(LOCATION)
+            .and_then(|l| l.to_str().ok());
+        let (Some(location), true) = (location, status.is_redirection()) else {
+            return Ok(Ok(response));
+        };
+        let Some(mut next) = next else {
+            return Ok(Ok(response));
+        };
+        let url = match response.url().join(location) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") => url,
+            _ => {
+                return Ok(Err(format!(
+                    "HTTP {}: a redirect to an unusable location",
+                    status.as_u16()
+                )))
+            }
+        };
+        if status == StatusCode::SEE_OTHER
+            || (matches!(status, StatusCode::MOVED_PERMANENTLY | StatusCode::FOUND)
+                && next.method() == Method::POST)
+        {
+            *next.method_mut() = Method::GET;
+            *next.body_mut() = None;
+            next.headers_mut().remove(CONTENT_TYPE);
+        }
+        if url.origin() != origin {
+            let body_has_secret = next
+                .body()
+                .and_then(|b| b.as_bytes())
+                .is_some_and(|b| endpoint.secrets.found_in(b));
+            if body_has_secret {
+                return Ok(Err(format!(
+                    "HTTP {}: redirected to another origin ({}), where the request's credentials are not sent",
+                    status.as_u16(),
+                    endpoint.secrets.url(url.as_str())
+                )));
+            }
+            strip_credentials(next.headers_mut());
+        }
+        *next.url_mut() = url;
+        request = next;
+    }
+    Ok(Err(format!("more than {MAX_REDIRECTS} redirects")))
+}
+
+/// Removes every header but [`SAFE_HEADERS`].
+pub fn strip_credentials(headers: &mut HeaderMap) {
+    let keep: Vec<_> = SAFE_HEADERS
+        .iter()
+        .filter_map(|name| headers.get(name).map(|v| (name.clone(), v.clone())))
+        .collect();
+    headers.clear();
+    headers.extend(keep);
+}
+
+/// Whether two URLs share scheme, host and port.
+pub fn same_origin(a: &Url, b: &Url) -> bool {
+    a.origin() == b.origin()
+}
+
+/// The body, or `None` past `limit` bytes (checked as it arrives).
+async fn read_capped(
+    response: reqwest::Response,
+    limit: usize,
+) -> reqwest::Result<Option<Vec<u8>>> {
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Ok(None);
+    }
+    let mut body = Vec::new();
+    let mut stream = response.bytes_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk?;
+        if body.len() + chunk.len() > limit {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body))
+}
+
 /// The message a service put in its error body: `message`, `error`,
-/// `error.message` or `detail` of a JSON body, else the text itself.
-pub fn service_message(body: &[u8]) -> String {
+/// `error.message` or `detail` of a JSON body, else the text itself;
+/// redacted, then cut to 300 characters.
+pub fn service_message(endpoint: &Endpoint, body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let from_json = serde_json::from_str::<serde_json::Value>(&text)
         .ok()
@@ -199,7 +342,7 @@ pub fn service_message(body: &[u8]) -> String {
                 .or_else(|| v.get("detail").map(|d| d.to_string()))
         });
     let message = from_json.unwrap_or_else(|| text.trim().to_string());
-    let message: String = message.chars().take(300).collect();
+    let message = endpoint.snippet(&message, 300);
     if message.is_empty() {
         "(empty body)".to_string()
     } else {
@@ -232,7 +375,10 @@ pub fn connection_error(error: &reqwest::Error) -> String {
 /// `Retry-After`: seconds, or an HTTP date.
 fn parse_retry_after(value: &str) -> Option<Duration> {
     if let Ok(seconds) = value.trim().parse::<f64>() {
-        return (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds));
+        // Past Duration's range (or infinite): as long as can be, which the
+        // policy's longest wait then caps.
+        return (seconds >= 0.0)
+            .then(|| Duration::try_from_secs_f64(seconds).unwrap_or(Duration::MAX));
     }
     let at = httpdate::parse_http_date(value.trim()).ok()?;
     Some(
@@ -276,6 +422,13 @@ mod tests {
             "{wait:?}"
         );
         assert_eq!(parse_retry_after("soon"), None);
+        assert_eq!(parse_retry_after("-1"), None);
+        assert_eq!(
+            parse_retry_after("99999999999999999999"),
+            Some(Duration::MAX)
+        );
+        assert_eq!(parse_retry_after("inf"), Some(Duration::MAX));
+        assert_eq!(parse_retry_after("NaN"), None);
     }
 
     #[test]
@@ -288,21 +441,29 @@ mod tests {
 
     #[test]
     fn service_messages_and_redaction() {
+        let endpoint = Endpoint::new(
+            "Cohere",
+            "http://user:pa55word@x/v2".into(),
+            Secrets::of(["sk-secret-123"]),
+        );
         assert_eq!(
-            service_message(br#"{"message":"invalid api token"}"#),
+            service_message(&endpoint, br#"{"message":"invalid api token"}"#),
             "invalid api token"
         );
         assert_eq!(
-            service_message(br#"{"error":{"message":"quota"}}"#),
+            service_message(&endpoint, br#"{"error":{"message":"quota"}}"#),
             "quota"
         );
-        assert_eq!(service_message(b"plain text"), "plain text");
-        let endpoint = Endpoint {
-            service: "Cohere",
-            url: "http://x".into(),
-            secrets: vec!["sk-secret-123".into()],
-        };
-        let err = endpoint.error("bad key sk-secret-123 given");
-        assert!(!err.to_string().contains("sk-secret-123"), "{err}");
+        assert_eq!(service_message(&endpoint, b"plain text"), "plain text");
+        let err = endpoint.error("bad key sk-secret-123 given").to_string();
+        assert!(
+            !err.contains("sk-secret-123") && !err.contains("pa55word"),
+            "{err}"
+        );
+        assert!(err.contains("http://[redacted]@x/v2"), "{err}");
+        // A secret that straddles the 300-character cut leaves no prefix behind.
+        let echoed = format!("{}Bearer sk-secret-123", "x".repeat(290));
+        let message = service_message(&endpoint, echoed.as_bytes());
+        assert!(!message.contains("sk-sec"), "{message}");
     }
 }

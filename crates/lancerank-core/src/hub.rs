@@ -7,6 +7,14 @@
 //! Missing files are downloaded from `{endpoint}/{repo}/resolve/{revision}/{file}`
 //! into a temporary file and renamed into place, so a crash or two processes
 //! downloading at once never leave a truncated file in the cache.
+//!
+//! Nothing a server sends is trusted with the file system: the commit it
+//! names and every file name are checked to be plain relative names before
+//! they become paths. A download that stalls for longer than the stall
+//! timeout is retried (with backoff), an LFS file's content is checked
+//! against the SHA-256 the hub announces before it enters the cache, and
+//! the token only goes to the endpoint's own origin (not to the CDN a large
+//! file redirects to).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,7 +26,8 @@ use reqwest::{redirect, StatusCode, Url};
 use tokio::io::AsyncWriteExt;
 
 use crate::error::{Error, Result};
-use crate::http::connection_error;
+use crate::http::{connection_error, same_origin};
+use crate::redact::Secrets;
 
 /// Where models come from and are kept.
 #[derive(Clone, Debug)]
@@ -31,6 +40,12 @@ pub struct HubOptions {
     pub offline: bool,
     /// A branch, tag or commit.
     pub revision: String,
+    /// The longest wait for the next bytes of a reply (headers included)
+    /// before the attempt counts as failed.
+    pub stall_timeout: Duration,
+    /// Attempts after the first, for a download that stalls, is cut off or
+    /// meets a 5xx or 429.
+    pub max_retries: u32,
 }
 
 impl HubOptions {
@@ -61,8 +76,43 @@ impl HubOptions {
             token: var("HF_TOKEN").or_else(|| var("HUGGING_FACE_HUB_TOKEN")),
             offline,
             revision: "main".to_string(),
+            stall_timeout: Duration::from_secs(30),
+            max_retries: 3,
         }
     }
+}
+
+/// Checks that `name` (a file in a repository, a revision) is a relative
+/// path of plain parts: no `..`, no absolute or drive paths, no
+/// backslashes, no empty parts. `what` names it in the error.
+pub fn check_relative_name(what: &str, name: &str) -> Result<()> {
+    let plain = |part: &str| {
+        !part.is_empty()
+            && part != "."
+            && part != ".."
+            && !part
+                .chars()
+                .any(|c| c == '\\' || c == ':' || c.is_control())
+    };
+    if name.split('/').all(plain) {
+        Ok(())
+    } else {
+        Err(Error::InvalidArgument(format!(
+            "{what} `{}`: not a plain relative name (parts may not be empty, `.` or `..`, nor hold `\\`, `:` or control characters)",
+            name.escape_debug()
+        )))
+    }
+}
+
+/// Whether `commit` (from a server or the cache's refs) can name a folder.
+fn is_plain_commit(commit: &str) -> bool {
+    !commit.is_empty()
+        && commit.len() <= 128
+        && commit != "."
+        && commit != ".."
+        && commit
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
 }
 
 /// A file a model needs: the first of `names` that the repository has.
@@ -149,8 +199,15 @@ impl<'a> Hub<'a> {
         Error::Hub {
             repo: self.repo.to_string(),
             file: file.to_string(),
-            message: message.into(),
+            message: self.secrets().redact(&message.into()),
         }
+    }
+
+    /// What errors must not show: the token and the endpoint's credentials.
+    fn secrets(&self) -> Secrets {
+        let mut secrets = Secrets::of(self.options.token.iter().cloned());
+        secrets.add_url_credentials(&self.options.endpoint);
+        secrets
     }
 
     /// The snapshot holding every wanted file, downloading what the cache lacks.
@@ -160,6 +217,11 @@ impl<'a> Hub<'a> {
         progress: &(dyn Fn(Progress) + Send + Sync),
     ) -> Result<Snapshot> {
         let revision = self.options.revision.as_str();
+        check_relative_name("revision", revision)?;
+        for name in wanted.iter().flat_map(|w| &w.names) {
+            check_relative_name("model file", name)?;
+        }
+        self.clean_stale_downloads();
         if let Some(commit) = self.cached_commit(revision) {
             if let Some(files) = self.cached(&commit, wanted) {
                 return Ok(Snapshot {
@@ -183,8 +245,8 @@ impl<'a> Hub<'a> {
         }
         let client = reqwest::Client::builder()
             .redirect(redirect::Policy::none())
-            .connect_timeout(Duration::from_secs(20))
-            .read_timeout(Duration::from_secs(60))
+            .connect_timeout(self.options.stall_timeout.min(Duration::from_secs(20)))
+            .read_timeout(self.options.stall_timeout)
             .user_agent(concat!("lancerank/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| self.fail("", format!("cannot start an HTTP client: {e}")))?;
@@ -245,7 +307,7 @@ impl<'a> Hub<'a> {
             return Some(revision.to_string());
         }
         let commit = std::fs::read_to_string(self.repo_dir.join("refs").join(revision)).ok()?;
-        Some(commit.trim().to_string()).filter(|c| !c.is_empty())
+        Some(commit.trim().to_string()).filter(|c| is_plain_commit(c))
     }
 
     /// Every wanted file's cached name, or `None` if one must be fetched.
@@ -270,7 +332,8 @@ impl<'a> Hub<'a> {
     }
 
     /// Fetches `file` at `revision` into the cache. `Ok(None)`: HTTP 404.
-    /// Returns the commit the server resolved the revision to.
+    /// Returns the commit the server resolved the revision to. Stalls, cut
+    /// bodies, connection errors, 5xx and 429 are retried with backoff.
     async fn download(
         &self,
         client: &reqwest::Client,
@@ -278,11 +341,42 @@ impl<'a> Hub<'a> {
         file: &str,
         progress: &(dyn Fn(Progress) + Send + Sync),
     ) -> Result<Option<String>> {
+        let mut attempt = 0;
+        loop {
+            match self.download_once(client, revision, file, progress).await {
+                Err(Failure::Retry(_)) if attempt < self.options.max_retries => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(100 << attempt.min(6))).await;
+                }
+                Err(Failure::Retry(message)) => {
+                    let tries = attempt + 1;
+                    return Err(self.fail(
+                        file,
+                        format!(
+                            "{message} (after {tries} attempt{})",
+                            if tries == 1 { "" } else { "s" }
+                        ),
+                    ));
+                }
+                Err(Failure::Fatal(e)) => return Err(e),
+                Ok(found) => return Ok(found),
+            }
+        }
+    }
+
+    async fn download_once(
+        &self,
+        client: &reqwest::Client,
+        revision: &str,
+        file: &str,
+        progress: &(dyn Fn(Progress) + Send + Sync),
+    ) -> std::result::Result<Option<String>, Failure> {
+        let fatal = |e: Error| Failure::Fatal(e);
         let base = self.options.endpoint.trim_end_matches('/');
         let url = format!("{base}/{}/resolve/{revision}/{file}", self.repo);
         let mut url =
-            Url::parse(&url).map_err(|e| self.fail(file, format!("bad URL {url}: {e}")))?;
-        let endpoint_host = url.host_str().map(str::to_string);
+            Url::parse(&url).map_err(|e| fatal(self.fail(file, format!("bad URL {url}: {e}"))))?;
+        let endpoint = url.clone();
         let mut commit = None;
         let mut etag = None;
         let mut response = None;
@@ -290,17 +384,13 @@ impl<'a> Hub<'a> {
         // are on the hub's own reply, so redirects are followed here.
         for _ in 0..8 {
             let mut request = client.get(url.clone());
-            if let (Some(token), true) = (
-                &self.options.token,
-                url.host_str().map(str::to_string) == endpoint_host,
-            ) {
+            // The token goes to the endpoint's origin only (scheme, host and
+            // port), never to the CDN or any other host a redirect names.
+            if let (Some(token), true) = (&self.options.token, same_origin(&url, &endpoint)) {
                 request = request.header(AUTHORIZATION, format!("Bearer {token}"));
             }
             let reply = request.send().await.map_err(|e| {
-                self.fail(
-                    file,
-                    format!("request to {url} failed: {}", connection_error(&e)),
-                )
+                Failure::Retry(format!("request to {url} failed: {}", connection_error(&e)))
             })?;
             let headers = reply.headers();
             commit = commit.or_else(|| header(headers, "x-repo-commit"));
@@ -311,37 +401,74 @@ impl<'a> Hub<'a> {
                 break;
             }
             let location = header(reply.headers(), LOCATION.as_str()).ok_or_else(|| {
-                self.fail(
+                fatal(self.fail(
                     file,
                     format!("HTTP {} from {url} without a Location", reply.status()),
-                )
+                ))
             })?;
             url = url
                 .join(&location)
-                .map_err(|e| self.fail(file, format!("bad redirect {location}: {e}")))?;
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https"))
+                .ok_or_else(|| fatal(self.fail(file, format!("bad redirect {location}"))))?;
         }
-        let response = response.ok_or_else(|| self.fail(file, "too many redirects"))?;
+        let response = response.ok_or_else(|| fatal(self.fail(file, "too many redirects")))?;
         match response.status() {
             s if s.is_success() => {}
             StatusCode::NOT_FOUND => return Ok(None),
             s @ (StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) => {
-                return Err(self.fail(
+                return Err(fatal(self.fail(
                     file,
                     format!("access denied (HTTP {}) at {url}: a gated or private model needs a token (HF_TOKEN / option `token`)", s.as_u16()),
-                ))
+                )))
             }
             s => {
-                let body = response.text().await.unwrap_or_default();
-                return Err(self.fail(
-                    file,
-                    format!("HTTP {} from {url}: {}", s.as_u16(), body.chars().take(200).collect::<String>()),
-                ));
+                // The error body, cut to 200 characters after redaction, and
+                // never more than 64 kB of it read.
+                let mut body = Vec::new();
+                let mut stream = response.bytes_stream();
+                while let Some(Ok(chunk)) = stream.next().await {
+                    body.extend_from_slice(&chunk);
+                    if body.len() > 64 << 10 {
+                        break;
+                    }
+                }
+                let snippet: String = self
+                    .secrets()
+                    .redact(&String::from_utf8_lossy(&body))
+                    .chars()
+                    .take(200)
+                    .collect();
+                let message = format!("HTTP {} from {url}: {snippet}", s.as_u16());
+                return Err(if s.is_server_error() || s == StatusCode::TOO_MANY_REQUESTS {
+                    Failure::Retry(message)
+                } else {
+                    fatal(self.fail(file, message))
+                });
             }
         }
         let commit = commit.unwrap_or_else(|| revision.to_string());
+        if !is_plain_commit(&commit) {
+            return Err(fatal(self.fail(
+                file,
+                format!(
+                    "the server named commit `{}`, which is not a plain commit id; nothing was written",
+                    commit.escape_debug()
+                ),
+            )));
+        }
         let etag = etag
             .map(|e| e.trim_start_matches("W/").trim_matches('"').to_string())
-            .filter(|e| !e.is_empty() && e.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+            .filter(|e| {
+                !e.is_empty()
+                    && e.len() <= 128
+                    && e.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            });
+        // An LFS file's ETag is the SHA-256 of its content.
+        let sha256 = etag
+            .clone()
+            .filter(|e| e.len() == 64 && e.chars().all(|c| c.is_ascii_hexdigit()))
+            .map(|e| e.to_ascii_lowercase());
         let target = self.snapshot_dir(&commit).join(file);
         // Content goes into blobs/<etag> and the snapshot links to it, as
         // huggingface_hub does; without an ETag it goes into the snapshot.
@@ -349,23 +476,29 @@ impl<'a> Hub<'a> {
             Some(e) => self.repo_dir.join("blobs").join(e),
             None => target.clone(),
         };
-        self.write_body(response, &blob, file, progress).await?;
+        self.write_body(response, &blob, file, sha256.as_deref(), progress)
+            .await?;
         if blob != target {
-            link(&blob, &target)
-                .map_err(|e| self.fail(file, format!("cannot link {}: {e}", target.display())))?;
+            link(&blob, &target).map_err(|e| {
+                fatal(self.fail(file, format!("cannot link {}: {e}", target.display())))
+            })?;
         }
         Ok(Some(commit))
     }
 
+    /// Writes the body to a temporary file beside `path`, checks its length
+    /// (and SHA-256 when the hub gave one), then renames it into place.
+    /// Cut or stalled bodies and checksum mismatches are worth a retry.
     async fn write_body(
         &self,
         response: reqwest::Response,
         path: &Path,
         file: &str,
+        sha256: Option<&str>,
         progress: &(dyn Fn(Progress) + Send + Sync),
-    ) -> Result<()> {
+    ) -> std::result::Result<(), Failure> {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let fail = |message: String| self.fail(file, message);
+        let fail = |message: String| Failure::Fatal(self.fail(file, message));
         let dir = path.parent().unwrap_or(Path::new("."));
         tokio::fs::create_dir_all(dir)
             .await
@@ -382,6 +515,7 @@ impl<'a> Hub<'a> {
                 .await
                 .map_err(|e| fail(format!("cannot write {}: {e}", temp.display())))?;
             let mut loaded = 0u64;
+            let mut hash = ring::digest::Context::new(&ring::digest::SHA256);
             let mut reported = Instant::now();
             progress(Progress {
                 file: file.to_string(),
@@ -391,12 +525,13 @@ impl<'a> Hub<'a> {
             let mut body = response.bytes_stream();
             while let Some(chunk) = body.next().await {
                 let chunk = chunk.map_err(|e| {
-                    fail(format!(
+                    Failure::Retry(format!(
                         "download interrupted after {loaded} of {} bytes: {}",
                         total.map_or("?".to_string(), |t| t.to_string()),
                         connection_error(&e)
                     ))
                 })?;
+                hash.update(&chunk);
                 out.write_all(&chunk)
                     .await
                     .map_err(|e| fail(format!("cannot write {}: {e}", temp.display())))?;
@@ -411,9 +546,22 @@ impl<'a> Hub<'a> {
                 }
             }
             if let Some(total) = total.filter(|&t| t != loaded) {
-                return Err(fail(format!(
+                return Err(Failure::Retry(format!(
                     "download interrupted after {loaded} of {total} bytes"
                 )));
+            }
+            if let Some(expected) = sha256 {
+                let got: String = hash
+                    .finish()
+                    .as_ref()
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+                if got != expected {
+                    return Err(Failure::Retry(format!(
+                        "the download's SHA-256 is {got}, but the hub announced {expected} (corrupted in transit?); nothing was written"
+                    )));
+                }
             }
             out.flush()
                 .await
@@ -440,6 +588,35 @@ impl<'a> Hub<'a> {
         result
     }
 
+    /// Removes `.incomplete` files that no download is writing any more (a
+    /// killed process's): any not modified for twice the stall timeout,
+    /// since a live download would have failed by then.
+    fn clean_stale_downloads(&self) {
+        let stale_after = (self.options.stall_timeout * 2).max(Duration::from_secs(60));
+        let mut dirs = vec![self.repo_dir.join("blobs"), self.repo_dir.join("snapshots")];
+        while let Some(dir) = dirs.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let Ok(meta) = entry.metadata() else { continue };
+                if meta.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                let old = meta
+                    .modified()
+                    .ok()
+                    .and_then(|m| m.elapsed().ok())
+                    .is_some_and(|age| age > stale_after);
+                if meta.is_file() && old && path.extension().is_some_and(|e| e == "incomplete") {
+                    let _ = std::fs::remove_file(&path);
+                }
+            }
+        }
+    }
+
     /// Records that `file` does not exist at `commit`, as huggingface_hub does.
     fn mark_missing(&self, commit: &str, file: &str) {
         let marker = self.repo_dir.join(".no_exist").join(commit).join(file);
@@ -459,6 +636,12 @@ impl<'a> Hub<'a> {
             let _ = std::fs::remove_file(&temp);
         }
     }
+}
+
+/// Why a download attempt failed: worth another attempt, or not.
+enum Failure {
+    Retry(String),
+    Fatal(Error),
 }
 
 fn header(headers: &HeaderMap, name: &str) -> Option<String> {

@@ -16,6 +16,7 @@ use std::thread;
 use ort::session::Session;
 
 use crate::error::{Error, Result};
+use crate::runtime::{self, Busy};
 
 type Work = Box<dyn FnOnce(&mut Session) + Send>;
 
@@ -102,12 +103,16 @@ impl ModelWorker {
         let (queue, work) = mpsc::channel::<Work>();
         thread::Builder::new()
             .name("lancerank-model".to_string())
+            .stack_size(runtime::stack_size())
             .spawn(move || {
                 // Ends when the last handle to the worker is dropped.
                 while let Ok(job) = work.recv() {
+                    let _busy = Busy::enter();
                     // A panic drops the job's reply, which its caller reports.
                     let _ = catch_unwind(AssertUnwindSafe(|| job(&mut session)));
                 }
+                let _busy = Busy::enter();
+                drop(session);
             })
             .map_err(|e| Error::Model {
                 path: graph.display().to_string(),

@@ -3,9 +3,27 @@
 //! package), so one build of lancerank works with every runtime from 1.17 on.
 //! A process has one ONNX Runtime library and one environment: the first
 //! successful load wins, and later loads reuse it whatever path they name.
+//!
+//! Two hazards of running ONNX Runtime on threads of our own are handled
+//! here:
+//! - stack depth: creating the environment recurses over the process's
+//!   command line (about 300 bytes of stack per character), and graph
+//!   optimization recurses over the graph; a thread pool's 2 MiB stack
+//!   overflowed at a 7 KB command line. Every call into ONNX Runtime that
+//!   loads something runs on a thread whose stack is at least the main
+//!   thread's (`RLIMIT_STACK`, 8 MiB by default) plus room for the command
+//!   line ([`on_large_stack`]);
+//! - process exit: `exit()` runs ONNX Runtime's static destructors while
+//!   another thread may be inside it. Every call into ONNX Runtime holds a
+//!   [`Busy`] guard, and [`stop_for_exit`] waits for the calls in flight and
+//!   keeps new ones from starting. The Node.js binding calls it from
+//!   `process.on('exit')`, before any destructor runs; an `atexit` handler,
+//!   registered again after each load so that it runs before the static
+//!   destructors registered so far, covers exits that bypass Node.js.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use ort::environment::Environment;
 use ort::session::builder::{GraphOptimizationLevel, SessionBuilder};
@@ -24,6 +42,15 @@ static LOADED: Mutex<Option<Loaded>> = Mutex::new(None);
 /// runtime is loaded yet. A failed load leaves nothing behind, so a later
 /// call with a good path still works.
 pub fn environment(library: &Path) -> Result<Environment> {
+    on_large_stack(|| load_environment(library)).unwrap_or_else(|message| {
+        Err(Error::Runtime {
+            path: library.display().to_string(),
+            message,
+        })
+    })
+}
+
+fn load_environment(library: &Path) -> Result<Environment> {
     let mut loaded = LOADED.lock().unwrap_or_else(PoisonError::into_inner);
     if let Some(loaded) = loaded.as_ref() {
         return Ok(loaded.environment.clone());
@@ -35,11 +62,15 @@ pub fn environment(library: &Path) -> Result<Environment> {
     if !library.is_file() {
         return Err(fail("no such file".to_string()));
     }
+    wait_for_calls_at_exit();
+    let _busy = Busy::enter();
     let builder = ort::init_from(library).map_err(|e| fail(e.to_string()))?;
+    wait_for_calls_at_exit();
     let environment = builder
         .with_name("lancerank")
         .build()
         .map_err(|e| fail(format!("cannot create an environment: {e}")))?;
+    wait_for_calls_at_exit();
     *loaded = Some(Loaded {
         environment: environment.clone(),
         library: library.to_path_buf(),
@@ -62,6 +93,17 @@ pub fn open_session(environment: &Environment, graph: &Path, threads: usize) -> 
         path: graph.display().to_string(),
         message,
     };
+    on_large_stack(|| build_session(environment, graph, threads))
+        .unwrap_or_else(|message| Err(fail(message)))
+        .inspect(|_| wait_for_calls_at_exit())
+}
+
+fn build_session(environment: &Environment, graph: &Path, threads: usize) -> Result<Session> {
+    let fail = |message: String| Error::Model {
+        path: graph.display().to_string(),
+        message,
+    };
+    let _busy = Busy::enter();
     let options = |e: ort::Error<SessionBuilder>| fail(format!("session options: {e}"));
     Session::builder(environment)
         .map_err(|e| fail(format!("session options: {e}")))?
@@ -91,6 +133,135 @@ fn release_freed_memory() {
         // SAFETY: malloc_trim only returns free heap pages to the kernel.
         unsafe {
             malloc_trim(0);
+        }
+    }
+}
+
+/// The stack size for threads that call into ONNX Runtime: the main
+/// thread's, and 512 bytes per character of the command line on top.
+pub fn stack_size() -> usize {
+    const MAIN_THREAD_DEFAULT: usize = 8 << 20;
+    const MAX: usize = 1 << 30;
+    let main = main_thread_stack()
+        .unwrap_or(MAIN_THREAD_DEFAULT)
+        .clamp(MAIN_THREAD_DEFAULT, MAX);
+    let command_line = std::env::args_os().map(|a| a.len() + 1).sum::<usize>();
+    main.saturating_add(command_line.saturating_mul(512))
+        .min(MAX)
+}
+
+#[cfg(unix)]
+fn main_thread_stack() -> Option<usize> {
+    #[repr(C)]
+    struct Rlimit {
+        current: u64,
+        max: u64,
+    }
+    extern "C" {
+        fn getrlimit(resource: i32, limit: *mut Rlimit) -> i32;
+    }
+    // Linux, macOS and the BSDs all number it 3.
+    const RLIMIT_STACK: i32 = 3;
+    let mut limit = Rlimit { current: 0, max: 0 };
+    // SAFETY: getrlimit writes one struct rlimit (two 64-bit values on
+    // every 64-bit Unix) into `limit`.
+    let ok = unsafe { getrlimit(RLIMIT_STACK, &mut limit) } == 0;
+    (ok && limit.current < (1 << 40)).then_some(limit.current as usize)
+}
+
+#[cfg(not(unix))]
+fn main_thread_stack() -> Option<usize> {
+    None
+}
+
+/// Runs `work` on a thread with [`stack_size`] of stack and waits for it.
+/// `Err`: the thread could not be started or `work` panicked.
+pub fn on_large_stack<T: Send>(work: impl FnOnce() -> T + Send) -> std::result::Result<T, String> {
+    std::thread::scope(|scope| {
+        let handle = std::thread::Builder::new()
+            .name("lancerank-onnx-load".to_string())
+            .stack_size(stack_size())
+            .spawn_scoped(scope, work)
+            .map_err(|e| format!("cannot start a thread for ONNX Runtime: {e}"))?;
+        handle.join().map_err(|panic| {
+            format!(
+                "ONNX Runtime call panicked: {}",
+                crate::ipc::panic_message(panic.as_ref())
+            )
+        })
+    })
+}
+
+struct InFlight {
+    calls: usize,
+    exiting: bool,
+}
+
+static IN_FLIGHT: Mutex<InFlight> = Mutex::new(InFlight {
+    calls: 0,
+    exiting: false,
+});
+static SETTLED: Condvar = Condvar::new();
+
+fn in_flight() -> MutexGuard<'static, InFlight> {
+    IN_FLIGHT.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A call into ONNX Runtime in progress. Once the process is exiting, a new
+/// one never starts: its thread waits until the process is gone.
+pub struct Busy(());
+
+impl Busy {
+    pub fn enter() -> Self {
+        let mut state = in_flight();
+        while state.exiting {
+            state = SETTLED.wait(state).unwrap_or_else(PoisonError::into_inner);
+        }
+        state.calls += 1;
+        Busy(())
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        in_flight().calls -= 1;
+        SETTLED.notify_all();
+    }
+}
+
+/// The longest an exiting process waits for ONNX Runtime calls in flight.
+const EXIT_WAIT: Duration = Duration::from_secs(30);
+
+/// Marks the process as exiting: waits (at most 30 s) for the ONNX Runtime
+/// calls in flight to end, and keeps new ones from starting, so that
+/// nothing runs inside ONNX Runtime while its statics are destroyed.
+pub fn stop_for_exit() {
+    let mut state = in_flight();
+    if state.exiting {
+        return;
+    }
+    state.exiting = true;
+    let _ = SETTLED.wait_timeout_while(state, EXIT_WAIT, |s| s.calls > 0);
+}
+
+extern "C" fn wait_at_exit() {
+    stop_for_exit();
+}
+
+/// Registers [`wait_at_exit`] (again): `atexit` handlers run last-registered
+/// first, so registering after ONNX Runtime has set up its statics makes
+/// the wait run before their destructors. On Windows, other threads are
+/// stopped before any handler runs, so there is nothing to wait for.
+fn wait_for_calls_at_exit() {
+    #[cfg(unix)]
+    {
+        extern "C" {
+            fn atexit(callback: extern "C" fn()) -> i32;
+        }
+        // SAFETY: `wait_at_exit` is a plain function that lives as long as
+        // the process (this library is never unloaded while Node runs).
+        unsafe {
+            atexit(wait_at_exit);
         }
     }
 }

@@ -10,6 +10,7 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::http::Endpoint;
+use crate::redact::Secrets;
 
 /// The wire format of a self-hosted server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,11 +85,8 @@ pub fn protocol(
     config: ServiceConfig,
     extra_headers: &[(String, String)],
 ) -> Result<Box<dyn Protocol>> {
-    let endpoint = |service: &'static str, url: String| Endpoint {
-        service,
-        url,
-        secrets: Vec::new(),
-    };
+    let endpoint =
+        |service: &'static str, url: String| Endpoint::new(service, url, Secrets::default());
     // A hosted API: its key (option, else `variable`), its base URL (option,
     // else the service's own) joined with `path`, and the headers that carry the key.
     let hosted = |service: &'static str,

@@ -90,7 +90,10 @@ impl ServiceScorer {
                 message: "must be at least 1".into(),
             });
         }
+        // Redirects are followed by `http::send`, which drops credentials
+        // when one leaves the origin.
         let client = Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("lancerank/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| {
@@ -203,7 +206,7 @@ pub fn headers(
                 message: "not a valid header value".into(),
             })?;
         headers.insert(AUTHORIZATION, value);
-        endpoint.secrets.push(key.to_string());
+        endpoint.secrets.add(key);
     }
     for (name, value) in extra {
         let header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| Error::InvalidOption {
@@ -216,15 +219,10 @@ pub fn headers(
         })?;
         endpoint
             .secrets
-            .push(value_secret(value.to_str().unwrap_or_default()));
+            .add_header_value(value.to_str().unwrap_or_default());
         headers.insert(header, value);
     }
     Ok(headers)
-}
-
-/// The secret part of a header value (`Bearer xyz` → `xyz`).
-fn value_secret(value: &str) -> String {
-    value.rsplit(' ').next().unwrap_or(value).to_string()
 }
 
 /// `{base}{path}`, with one slash between them.
@@ -323,7 +321,7 @@ pub fn scores_at(
 /// A reply body as JSON.
 pub fn json_body(endpoint: &Endpoint, body: &[u8]) -> Result<Value> {
     serde_json::from_slice(body).map_err(|e| {
-        let start: String = String::from_utf8_lossy(body).chars().take(80).collect();
+        let start = endpoint.snippet(&String::from_utf8_lossy(body), 80);
         endpoint.error(format!("malformed reply: not JSON ({e}): {start:?}"))
     })
 }

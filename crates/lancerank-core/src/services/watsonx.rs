@@ -15,6 +15,7 @@ use super::{join_url, json_body, scores_at, Protocol};
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use crate::http::{self, Endpoint, RetryPolicy};
+use crate::redact::Secrets;
 
 const API_VERSION: &str = "2024-05-01";
 
@@ -55,24 +56,24 @@ impl Watsonx {
                         .into(),
             }),
         };
-        let secrets = vec![options.api_key.clone()];
+        let secrets = Secrets::of([options.api_key.clone()]);
         Ok(Self {
-            endpoint: Endpoint {
-                service: "watsonx.ai rerank",
-                url: format!(
+            endpoint: Endpoint::new(
+                "watsonx.ai rerank",
+                format!(
                     "{}?version={API_VERSION}",
                     join_url(&options.url, "ml/v1/text/rerank")
                 ),
-                secrets: secrets.clone(),
-            },
+                secrets.clone(),
+            ),
             model: options.model,
             scope,
             tokens: TokenSource {
-                endpoint: Endpoint {
-                    service: "IBM Cloud IAM",
-                    url: join_url(&options.iam_url, "identity/token"),
+                endpoint: Endpoint::new(
+                    "IBM Cloud IAM",
+                    join_url(&options.iam_url, "identity/token"),
                     secrets,
-                },
+                ),
                 api_key: options.api_key,
                 cached: Mutex::new(None),
             },

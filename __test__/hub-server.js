@@ -1,0 +1,111 @@
+'use strict'
+// A stand-in for the Hugging Face hub on 127.0.0.1 for the tests: it answers
+// like the hub (X-Repo-Commit, ETag, X-Linked-Etag, and a redirect for large
+// files to a CDN, which is a second server: another origin), records every
+// request, and misbehaves on demand (see `behaviour`).
+const crypto = require('node:crypto')
+const fs = require('node:fs')
+const http = require('node:http')
+const os = require('node:os')
+const path = require('node:path')
+
+const FIXTURE = path.join(__dirname, 'fixtures', 'ce-bert')
+const COMMIT = 'a'.repeat(8) + crypto.createHash('sha1').update('lancerank').digest('hex').slice(8)
+const read = (file) => fs.readFileSync(path.join(FIXTURE, file))
+const sha256 = (bytes) => crypto.createHash('sha256').update(bytes).digest('hex')
+
+// repo → file → bytes. `flat` has its graph at the root and no tokenizer_config.json.
+const REPOS = {
+  'test-org/ce-bert': {
+    'config.json': read('config.json'),
+    'tokenizer.json': read('tokenizer.json'),
+    'tokenizer_config.json': read('tokenizer_config.json'),
+    'onnx/model.onnx': read('onnx/model.onnx'),
+  },
+  'test-org/flat': {
+    'config.json': read('config.json'),
+    'tokenizer.json': read('tokenizer.json'),
+    'model.onnx': read('onnx/model.onnx'),
+  },
+}
+
+async function listen(t, handler) {
+  const server = http.createServer(handler)
+  const sockets = new Set()
+  server.on('connection', (s) => {
+    sockets.add(s)
+    s.on('close', () => sockets.delete(s))
+  })
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.after(() => {
+    for (const s of sockets) s.destroy()
+    server.close()
+  })
+  return `http://127.0.0.1:${server.address().port}`
+}
+
+/**
+ * The hub stand-in. `behaviour` (mutable while it runs):
+ * - `interrupt`: a file whose body is cut halfway (every time);
+ * - `stallOnce`: a file whose first body stalls halfway (the next request gets it whole);
+ * - `corrupt`: a file whose body has one byte flipped (its announced SHA-256 is the real one's);
+ * - `commit`: the commit the hub names in `X-Repo-Commit`.
+ */
+async function startHub(t) {
+  const requests = []
+  const behaviour = { interrupt: null, stallOnce: null, corrupt: null, commit: COMMIT }
+  const blobs = new Map()
+  const send = (res, file, bytes) => {
+    if (behaviour.corrupt === file) {
+      bytes = Buffer.from(bytes)
+      bytes[bytes.length >> 1] ^= 0xff
+    }
+    res.writeHead(200, { 'Content-Length': bytes.length, 'Content-Type': 'application/octet-stream' })
+    if (behaviour.interrupt === file) {
+      res.write(bytes.subarray(0, bytes.length >> 1))
+      return setTimeout(() => res.destroy(), 20)
+    }
+    if (behaviour.stallOnce === file) {
+      behaviour.stallOnce = null
+      return res.write(bytes.subarray(0, bytes.length >> 1))
+    }
+    res.end(bytes)
+  }
+  const cdnRequests = []
+  const cdn = await listen(t, (req, res) => {
+    cdnRequests.push({ url: req.url, authorization: req.headers.authorization })
+    const hash = req.url.match(/^\/cdn\/([0-9a-f]{64})$/)?.[1]
+    const bytes = blobs.get(hash)
+    if (!bytes) return res.writeHead(404).end()
+    const file = Object.values(REPOS).flatMap((r) => Object.entries(r)).find(([, b]) => sha256(b) === hash)?.[0]
+    send(res, file, bytes)
+  })
+  const endpoint = await listen(t, (req, res) => {
+    requests.push({ url: req.url, authorization: req.headers.authorization })
+    const match = req.url.match(/^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/)
+    if (!(match && REPOS[match[1]]?.[match[3]] && ['main', 'v1', COMMIT].includes(match[2]))) {
+      res.writeHead(404, { 'X-Error-Code': 'EntryNotFound' })
+      return res.end('Entry not found')
+    }
+    const file = match[3]
+    const bytes = REPOS[match[1]][file]
+    if (file.endsWith('.onnx')) {
+      // Large files: the hub answers with the commit and the content's ETag, then redirects to its CDN.
+      blobs.set(sha256(bytes), bytes)
+      res.writeHead(302, { 'X-Repo-Commit': behaviour.commit, 'X-Linked-Etag': `"${sha256(bytes)}"`, Location: `${cdn}/cdn/${sha256(bytes)}` })
+      return res.end()
+    }
+    res.setHeader('X-Repo-Commit', behaviour.commit)
+    res.setHeader('ETag', `"${sha256(bytes)}"`)
+    send(res, file, bytes)
+  })
+  return { endpoint, cdn, requests, cdnRequests, behaviour }
+}
+
+function tempCache(t) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lancerank-hub-'))
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+module.exports = { FIXTURE, COMMIT, REPOS, startHub, tempCache, sha256 }

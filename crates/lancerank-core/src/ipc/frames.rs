@@ -1,0 +1,402 @@
+//! The framing of Arrow IPC bytes, checked before a decoder sees them.
+//!
+//! arrow-rs trusts the sizes and offsets written in IPC metadata: a buffer
+//! that points past the body, a negative length or a truncated file footer
+//! panics inside it. Every such number is checked here against the bytes
+//! that are actually present, so that no byte sequence reaches a panic:
+//!
+//! - each message's metadata is a verified flatbuffer whose size fits the
+//!   bytes that follow it, and its body fits too;
+//! - in record and dictionary batches, row counts, node lengths and null
+//!   counts are non-negative (null counts no larger than lengths), every
+//!   buffer lies inside the body, variadic buffer counts are non-negative
+//!   and no larger than the buffers there are;
+//! - bodies and the buffers in them start at multiples of 8 bytes, as the
+//!   format requires (arrow-rs mishandles some unaligned buffers);
+//! - in an IPC file, the footer is a verified flatbuffer, and each block it
+//!   lists lies inside the file, aligned, and holds one message that passes
+//!   the checks above (arrow-rs would seek to those offsets unchecked).
+//!
+//! - each buffer whose elements have a fixed width (offsets, values, views)
+//!   holds a whole number of them, and a union's type ids and offsets cover
+//!   its rows: the schema says which buffer is which.
+//!
+//! What this leaves to arrow-rs are the checks it already makes without
+//! panicking: buffer counts against the schema, array contents (offsets,
+//! UTF-8, dictionary keys) through its full validation of decoded arrays.
+
+use arrow_ipc::{root_as_message, MessageHeader, MetadataVersion};
+use arrow_schema::{DataType, Schema, UnionMode};
+
+/// `ARROW1`, which opens and closes an IPC file.
+pub const FILE_MAGIC: &[u8] = b"ARROW1";
+const CONTINUATION: [u8; 4] = [0xff; 4];
+/// Where bodies and buffers start, in bytes (the IPC format's padding).
+pub const ALIGNMENT: usize = 8;
+
+/// An IPC file's schema and the blocks of its dictionaries and record
+/// batches, each checked (see the module's description).
+pub struct FileLayout {
+    pub schema: Schema,
+    pub version: MetadataVersion,
+    pub dictionaries: Vec<arrow_ipc::Block>,
+    pub batches: Vec<arrow_ipc::Block>,
+}
+
+/// Reads and checks the footer of the IPC file `bytes` (which starts with
+/// [`FILE_MAGIC`]).
+pub fn file_layout(bytes: &[u8]) -> Result<FileLayout, String> {
+    // ARROW1, 2 bytes of padding, the messages, the footer, its length
+    // (4 bytes), ARROW1.
+    let len = bytes.len();
+    if len < 8 + 4 + FILE_MAGIC.len() || !bytes.ends_with(FILE_MAGIC) {
+        return Err("an Arrow IPC file that does not end with ARROW1 (truncated?)".to_string());
+    }
+    let footer_end = len - FILE_MAGIC.len() - 4;
+    let footer_len = i32::from_le_bytes(read4(bytes, footer_end));
+    let footer_start = usize::try_from(footer_len)
+        .ok()
+        .and_then(|n| footer_end.checked_sub(n))
+        .filter(|&start| start >= 8)
+        .ok_or_else(|| {
+            format!(
+                "an Arrow IPC file whose footer length {footer_len} does not fit its {len} bytes"
+            )
+        })?;
+    let footer = arrow_ipc::root_as_footer(&bytes[footer_start..footer_end])
+        .map_err(|e| format!("malformed file footer ({e})"))?;
+    let fb_schema = footer
+        .schema()
+        .ok_or_else(|| "the file footer holds no schema".to_string())?;
+    let schema = arrow_ipc::convert::try_fb_to_schema(fb_schema).map_err(|e| e.to_string())?;
+    let mut known = Some(schema);
+    let mut blocks = |list: Vec<arrow_ipc::Block>, what: &str| {
+        let mut out = Vec::new();
+        for (i, block) in list.iter().enumerate() {
+            let at = |e: String| format!("{what} {i}: {e}");
+            let meta_len = usize::try_from(block.metaDataLength())
+                .ok()
+                .filter(|&n| n >= 8 && n % ALIGNMENT == 0);
+            let start = usize::try_from(block.offset())
+                .ok()
+                .filter(|&o| o % ALIGNMENT == 0);
+            let body_len = usize::try_from(block.bodyLength()).ok();
+            let end = match (start, meta_len, body_len) {
+                (Some(s), Some(m), Some(b)) => s.checked_add(m).and_then(|e| e.checked_add(b)),
+                _ => None,
+            };
+            let (Some(start), Some(meta_len), Some(end)) =
+                (start, meta_len, end.filter(|&e| e <= footer_start))
+            else {
+                return Err(at(format!(
+                    "a block at offset {} with {} bytes of metadata and {} of body, outside the file's {footer_start} bytes of messages or not 8-byte aligned",
+                    block.offset(),
+                    block.metaDataLength(),
+                    block.bodyLength()
+                )));
+            };
+            // The block starts with the continuation marker and the
+            // metadata's length, as a stream message does.
+            let message = &bytes[start..end];
+            let meta_from = if message[..4] == CONTINUATION { 8 } else { 4 };
+            check_message(
+                &message[meta_from..meta_len],
+                end - start - meta_len,
+                &mut known,
+            )
+            .map_err(at)?;
+            out.push(*block);
+        }
+        Ok(out)
+    };
+    let dictionaries = footer
+        .dictionaries()
+        .map_or_else(Vec::new, |v| v.iter().copied().collect());
+    let batches = footer
+        .recordBatches()
+        .map_or_else(Vec::new, |v| v.iter().copied().collect());
+    let dictionaries = blocks(dictionaries, "dictionary block")?;
+    let batches = blocks(batches, "record batch block")?;
+    Ok(FileLayout {
+        schema: known.ok_or_else(|| "the file footer holds no schema".to_string())?,
+        version: footer.version(),
+        dictionaries,
+        batches,
+    })
+}
+
+/// Checks every message of an IPC stream (see the module's description).
+pub fn check_stream(bytes: &[u8]) -> Result<(), String> {
+    let mut pos = 0usize;
+    let mut index = 0usize;
+    let mut schema: Option<Schema> = None;
+    while pos < bytes.len() {
+        let rest = bytes.len() - pos;
+        if rest < 4 {
+            return Err(format!(
+                "{rest} stray bytes at the end, after message {index}"
+            ));
+        }
+        let mut word = read4(bytes, pos);
+        pos += 4;
+        if word == CONTINUATION {
+            if bytes.len() - pos < 4 {
+                return Err(format!("message {index}: cut off inside its length"));
+            }
+            word = read4(bytes, pos);
+            pos += 4;
+        }
+        let meta_len = u32::from_le_bytes(word) as usize;
+        if meta_len == 0 {
+            // End of stream; arrow-rs reports anything after it.
+            return Ok(());
+        }
+        let meta_end = pos
+            .checked_add(meta_len)
+            .filter(|&end| end <= bytes.len())
+            .ok_or_else(|| {
+                format!(
+                    "message {index}: metadata of {meta_len} bytes, but only {} bytes remain",
+                    bytes.len() - pos
+                )
+            })?;
+        if meta_end % ALIGNMENT != 0 {
+            return Err(format!(
+                "message {index}: its body starts at byte {meta_end}, not at a multiple of {ALIGNMENT}"
+            ));
+        }
+        let body_len = check_message(&bytes[pos..meta_end], bytes.len() - meta_end, &mut schema)
+            .map_err(|e| format!("message {index}: {e}"))?;
+        pos = meta_end + body_len;
+        index += 1;
+    }
+    Ok(())
+}
+
+/// Checks one message's metadata against the `room` bytes that follow it
+/// (and against `schema`, the schema seen so far, which a schema message
+/// sets). Returns the length of its body.
+fn check_message(meta: &[u8], room: usize, schema: &mut Option<Schema>) -> Result<usize, String> {
+    let message = root_as_message(meta).map_err(|e| format!("malformed metadata ({e})"))?;
+    let body_len = usize::try_from(message.bodyLength())
+        .ok()
+        .filter(|&n| n <= room)
+        .ok_or_else(|| {
+            format!(
+                "a body of {} bytes, but only {room} bytes remain",
+                message.bodyLength()
+            )
+        })?;
+    match message.header_type() {
+        MessageHeader::Schema => {
+            let fb = message
+                .header_as_schema()
+                .ok_or_else(|| "a schema without its header".to_string())?;
+            *schema = Some(arrow_ipc::convert::try_fb_to_schema(fb).map_err(|e| e.to_string())?);
+        }
+        MessageHeader::RecordBatch => {
+            let batch = message
+                .header_as_record_batch()
+                .ok_or_else(|| "a record batch without its header".to_string())?;
+            check_batch(&batch, body_len)?;
+            if let Some(schema) = schema {
+                let types: Vec<&DataType> = schema.fields().iter().map(|f| f.data_type()).collect();
+                check_widths(&batch, &types, message.version())?;
+            }
+        }
+        MessageHeader::DictionaryBatch => {
+            let dictionary = message
+                .header_as_dictionary_batch()
+                .ok_or_else(|| "a dictionary batch without its header".to_string())?;
+            let batch = dictionary
+                .data()
+                .ok_or_else(|| "a dictionary batch without data".to_string())?;
+            check_batch(&batch, body_len)?;
+            #[allow(deprecated)] // arrow-rs keys IPC dictionaries by these ids
+            let value_type = schema.as_ref().and_then(|s| {
+                s.fields_with_dict_id(dictionary.id())
+                    .first()
+                    .and_then(|f| match f.data_type() {
+                        DataType::Dictionary(_, value) => Some(value.as_ref().clone()),
+                        _ => None,
+                    })
+            });
+            if let Some(value_type) = value_type {
+                check_widths(&batch, &[&value_type], message.version())?;
+            }
+        }
+        _ => {}
+    }
+    Ok(body_len)
+}
+
+fn check_batch(batch: &arrow_ipc::RecordBatch<'_>, body_len: usize) -> Result<(), String> {
+    if batch.length() < 0 {
+        return Err(format!("a row count of {}", batch.length()));
+    }
+    for (i, node) in batch.nodes().iter().flatten().enumerate() {
+        if node.length() < 0 || node.null_count() < 0 || node.null_count() > node.length() {
+            return Err(format!(
+                "array {i} has length {} and null count {}",
+                node.length(),
+                node.null_count()
+            ));
+        }
+    }
+    let buffers = batch.buffers().map_or(0, |b| b.len());
+    for (i, buffer) in batch.buffers().iter().flatten().enumerate() {
+        let end = buffer.offset().checked_add(buffer.length());
+        let fits = buffer.offset() % ALIGNMENT as i64 == 0
+            && buffer.offset() >= 0
+            && buffer.length() >= 0
+            && end.is_some_and(|end| end as u64 <= body_len as u64);
+        if !fits {
+            return Err(format!(
+                "buffer {i} at offset {} with length {} lies outside the body of {body_len} bytes or is not 8-byte aligned",
+                buffer.offset(),
+                buffer.length()
+            ));
+        }
+    }
+    let mut variadic = 0u64;
+    for count in batch.variadicBufferCounts().iter().flatten() {
+        variadic = u64::try_from(count)
+            .ok()
+            .and_then(|c| variadic.checked_add(c))
+            .filter(|&total| total <= buffers as u64)
+            .ok_or_else(|| format!("a variadic buffer count of {count} for {buffers} buffers"))?;
+    }
+    Ok(())
+}
+
+/// What a buffer must hold, in the order arrow-rs reads a batch's buffers.
+enum Slot {
+    /// Bitmaps and bytes: any length.
+    Any,
+    /// Elements of this many bytes.
+    Width(usize),
+    /// Elements of this many bytes, one per row of this node (union type
+    /// ids and offsets, which arrow-rs slices by the node's length).
+    Rows { node: usize, width: usize },
+    /// A view column's data buffers, as many as its variadic count.
+    Variadic,
+}
+
+fn slots(data_type: &DataType, v5: bool, nodes: &mut usize, out: &mut Vec<Slot>) {
+    use Slot::*;
+    let node = *nodes;
+    *nodes += 1;
+    match data_type {
+        DataType::Null => {}
+        DataType::Utf8 | DataType::Binary => out.extend([Any, Width(4), Any]),
+        DataType::LargeUtf8 | DataType::LargeBinary => out.extend([Any, Width(8), Any]),
+        DataType::Utf8View | DataType::BinaryView => out.extend([Any, Width(16), Variadic]),
+        DataType::List(child) | DataType::Map(child, _) => {
+            out.extend([Any, Width(4)]);
+            slots(child.data_type(), v5, nodes, out);
+        }
+        DataType::LargeList(child) => {
+            out.extend([Any, Width(8)]);
+            slots(child.data_type(), v5, nodes, out);
+        }
+        DataType::ListView(child) => {
+            out.extend([Any, Width(4), Width(4)]);
+            slots(child.data_type(), v5, nodes, out);
+        }
+        DataType::LargeListView(child) => {
+            out.extend([Any, Width(8), Width(8)]);
+            slots(child.data_type(), v5, nodes, out);
+        }
+        DataType::FixedSizeList(child, _) => {
+            out.push(Any);
+            slots(child.data_type(), v5, nodes, out);
+        }
+        DataType::Struct(fields) => {
+            out.push(Any);
+            for field in fields {
+                slots(field.data_type(), v5, nodes, out);
+            }
+        }
+        DataType::RunEndEncoded(run_ends, values) => {
+            slots(run_ends.data_type(), v5, nodes, out);
+            slots(values.data_type(), v5, nodes, out);
+        }
+        DataType::Union(fields, mode) => {
+            if !v5 {
+                out.push(Any);
+            }
+            out.push(Rows { node, width: 1 });
+            if *mode == UnionMode::Dense {
+                out.push(Rows { node, width: 4 });
+            }
+            for (_, field) in fields.iter() {
+                slots(field.data_type(), v5, nodes, out);
+            }
+        }
+        DataType::Dictionary(key, _) => {
+            out.extend([Any, Width(key.primitive_width().unwrap_or(1))])
+        }
+        other => out.extend([Any, other.primitive_width().map_or(Any, Width)]),
+    }
+}
+
+/// Checks each buffer of `batch` against what its column's type needs.
+fn check_widths(
+    batch: &arrow_ipc::RecordBatch<'_>,
+    types: &[&DataType],
+    version: MetadataVersion,
+) -> Result<(), String> {
+    let (Some(buffers), Some(nodes)) = (batch.buffers(), batch.nodes()) else {
+        return Ok(());
+    };
+    let mut wanted = Vec::new();
+    let mut node_count = 0;
+    for data_type in types {
+        slots(
+            data_type,
+            version >= MetadataVersion::V5,
+            &mut node_count,
+            &mut wanted,
+        );
+    }
+    let mut variadic = batch.variadicBufferCounts().into_iter().flatten();
+    let mut buffers = buffers.iter().enumerate();
+    for slot in wanted {
+        let skip = match slot {
+            Slot::Variadic => usize::try_from(variadic.next().unwrap_or(0)).unwrap_or(0),
+            _ => 1,
+        };
+        for _ in 0..skip {
+            // Too few buffers: arrow-rs reports it.
+            let Some((i, buffer)) = buffers.next() else {
+                return Ok(());
+            };
+            let length = buffer.length() as u64;
+            let ok = match slot {
+                Slot::Any | Slot::Variadic => true,
+                Slot::Width(width) => length % width as u64 == 0,
+                Slot::Rows { node, width } => {
+                    let rows = if node < nodes.len() {
+                        nodes.get(node).length() as u64
+                    } else {
+                        0
+                    };
+                    length % width as u64 == 0
+                        && rows.checked_mul(width as u64).is_some_and(|n| n <= length)
+                }
+            };
+            if !ok {
+                return Err(format!(
+                    "buffer {i} has {length} bytes, which does not fit its column's type"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn read4(bytes: &[u8], at: usize) -> [u8; 4] {
+    let mut word = [0u8; 4];
+    word.copy_from_slice(&bytes[at..at + 4]);
+    word
+}
