@@ -140,7 +140,11 @@ export declare abstract class FusionReranker extends Reranker {
    * (vector rows first, then full-text-only rows).
    */
   rerankHybrid(query: string, vecResults: MaybeResultSet, ftsResults: MaybeResultSet): Promise<import('apache-arrow').RecordBatch>
-  /** As `rerankHybrid`, resolving to an Arrow IPC stream: no Arrow work on the JavaScript side. */
+  /**
+   * As `rerankHybrid`, resolving to an Arrow IPC stream: no Arrow work on the
+   * JavaScript side. Input bytes are copied when the call is made, so the
+   * caller may overwrite or transfer them as soon as this returns.
+   */
   rerankHybridIpc(query: string, vecResults: MaybeResultSet, ftsResults: MaybeResultSet): Promise<Buffer>
   /**
    * Fuses several result sets (searches over several vector columns, say).

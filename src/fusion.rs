@@ -47,8 +47,8 @@ impl NativeFusion {
     #[napi]
     pub async fn rerank_hybrid(
         &self,
-        vector: Option<IpcInput>,
-        fts: Option<IpcInput>,
+        #[napi(ts_arg_type = "Array<Uint8Array> | null | undefined")] vector: Option<IpcInput>,
+        #[napi(ts_arg_type = "Array<Uint8Array> | null | undefined")] fts: Option<IpcInput>,
     ) -> napi::Result<Buffer> {
         let fusion = Arc::clone(&self.inner);
         let bytes = off_thread(move || {
@@ -63,7 +63,7 @@ impl NativeFusion {
     #[napi]
     pub async fn rerank_multivector(
         &self,
-        sets: Vec<IpcInput>,
+        #[napi(ts_arg_type = "Array<Array<Uint8Array>>")] sets: Vec<IpcInput>,
         deduplicate: bool,
     ) -> napi::Result<Buffer> {
         let fusion = Arc::clone(&self.inner);

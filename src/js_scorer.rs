@@ -84,20 +84,32 @@ impl NativeJsReranker {
         &self,
         score: ScoreFn,
         query: String,
-        vector: Option<IpcInput>,
-        fts: Option<IpcInput>,
+        #[napi(ts_arg_type = "Array<Uint8Array> | null | undefined")] vector: Option<IpcInput>,
+        #[napi(ts_arg_type = "Array<Uint8Array> | null | undefined")] fts: Option<IpcInput>,
         done: DoneFn,
     ) {
         self.run(score, query, hybrid_request(vector, fts), done)
     }
 
     #[napi]
-    pub fn rerank_vector(&self, score: ScoreFn, query: String, vector: IpcInput, done: DoneFn) {
+    pub fn rerank_vector(
+        &self,
+        score: ScoreFn,
+        query: String,
+        #[napi(ts_arg_type = "Array<Uint8Array>")] vector: IpcInput,
+        done: DoneFn,
+    ) {
         self.run(score, query, vector_request(vector), done)
     }
 
     #[napi]
-    pub fn rerank_fts(&self, score: ScoreFn, query: String, fts: IpcInput, done: DoneFn) {
+    pub fn rerank_fts(
+        &self,
+        score: ScoreFn,
+        query: String,
+        #[napi(ts_arg_type = "Array<Uint8Array>")] fts: IpcInput,
+        done: DoneFn,
+    ) {
         self.run(score, query, fts_request(fts), done)
     }
 
@@ -106,7 +118,7 @@ impl NativeJsReranker {
         &self,
         score: ScoreFn,
         query: String,
-        sets: Vec<IpcInput>,
+        #[napi(ts_arg_type = "Array<Array<Uint8Array>>")] sets: Vec<IpcInput>,
         deduplicate: bool,
         done: DoneFn,
     ) {

@@ -275,19 +275,27 @@ impl NativeModelReranker {
     pub async fn rerank_hybrid(
         &self,
         query: String,
-        vector: Option<IpcInput>,
-        fts: Option<IpcInput>,
+        #[napi(ts_arg_type = "Array<Uint8Array> | null | undefined")] vector: Option<IpcInput>,
+        #[napi(ts_arg_type = "Array<Uint8Array> | null | undefined")] fts: Option<IpcInput>,
     ) -> napi::Result<Buffer> {
         self.run(query, hybrid_request(vector, fts)).await
     }
 
     #[napi]
-    pub async fn rerank_vector(&self, query: String, vector: IpcInput) -> napi::Result<Buffer> {
+    pub async fn rerank_vector(
+        &self,
+        query: String,
+        #[napi(ts_arg_type = "Array<Uint8Array>")] vector: IpcInput,
+    ) -> napi::Result<Buffer> {
         self.run(query, vector_request(vector)).await
     }
 
     #[napi]
-    pub async fn rerank_fts(&self, query: String, fts: IpcInput) -> napi::Result<Buffer> {
+    pub async fn rerank_fts(
+        &self,
+        query: String,
+        #[napi(ts_arg_type = "Array<Uint8Array>")] fts: IpcInput,
+    ) -> napi::Result<Buffer> {
         self.run(query, fts_request(fts)).await
     }
 
@@ -295,7 +303,7 @@ impl NativeModelReranker {
     pub async fn rerank_multivector(
         &self,
         query: String,
-        sets: Vec<IpcInput>,
+        #[napi(ts_arg_type = "Array<Array<Uint8Array>>")] sets: Vec<IpcInput>,
         deduplicate: bool,
     ) -> napi::Result<Buffer> {
         self.run(query, multivector_request(sets, deduplicate))

@@ -189,8 +189,8 @@ impl NativeServiceReranker {
         &self,
         env: &'env Env,
         query: String,
-        vector: Option<IpcInput>,
-        fts: Option<IpcInput>,
+        #[napi(ts_arg_type = "Array<Uint8Array> | null | undefined")] vector: Option<IpcInput>,
+        #[napi(ts_arg_type = "Array<Uint8Array> | null | undefined")] fts: Option<IpcInput>,
         cancel: Option<&NativeCancel>,
     ) -> napi::Result<PromiseRaw<'env, Buffer>> {
         self.run(env, query, hybrid_request(vector, fts), cancel)
@@ -201,7 +201,7 @@ impl NativeServiceReranker {
         &self,
         env: &'env Env,
         query: String,
-        vector: IpcInput,
+        #[napi(ts_arg_type = "Array<Uint8Array>")] vector: IpcInput,
         cancel: Option<&NativeCancel>,
     ) -> napi::Result<PromiseRaw<'env, Buffer>> {
         self.run(env, query, vector_request(vector), cancel)
@@ -212,7 +212,7 @@ impl NativeServiceReranker {
         &self,
         env: &'env Env,
         query: String,
-        fts: IpcInput,
+        #[napi(ts_arg_type = "Array<Uint8Array>")] fts: IpcInput,
         cancel: Option<&NativeCancel>,
     ) -> napi::Result<PromiseRaw<'env, Buffer>> {
         self.run(env, query, fts_request(fts), cancel)
@@ -223,7 +223,7 @@ impl NativeServiceReranker {
         &self,
         env: &'env Env,
         query: String,
-        sets: Vec<IpcInput>,
+        #[napi(ts_arg_type = "Array<Array<Uint8Array>>")] sets: Vec<IpcInput>,
         deduplicate: bool,
         cancel: Option<&NativeCancel>,
     ) -> napi::Result<PromiseRaw<'env, Buffer>> {
