@@ -5,9 +5,9 @@
 // request, and misbehaves on demand (see `behaviour`).
 const crypto = require('node:crypto')
 const fs = require('node:fs')
-const http = require('node:http')
 const os = require('node:os')
 const path = require('node:path')
+const { listen } = require('./service-server.js')
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'ce-bert')
 const COMMIT = 'a'.repeat(8) + crypto.createHash('sha1').update('lancerank').digest('hex').slice(8)
@@ -27,21 +27,6 @@ const REPOS = {
     'tokenizer.json': read('tokenizer.json'),
     'model.onnx': read('onnx/model.onnx'),
   },
-}
-
-async function listen(t, handler) {
-  const server = http.createServer(handler)
-  const sockets = new Set()
-  server.on('connection', (s) => {
-    sockets.add(s)
-    s.on('close', () => sockets.delete(s))
-  })
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.after(() => {
-    for (const s of sockets) s.destroy()
-    server.close()
-  })
-  return `http://127.0.0.1:${server.address().port}`
 }
 
 /**

@@ -4,6 +4,8 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const { spawnSync } = require('node:child_process')
+const fs = require('node:fs')
+const os = require('node:os')
 const path = require('node:path')
 
 const root = path.join(__dirname, '..')
@@ -56,4 +58,54 @@ test('lancerank runs on the newest apache-arrow too', () => {
   const run = node(['-r', './__test__/arrow-latest-hook.js', '-e', script])
   assert.equal(run.status, 0, run.stderr)
   assert.match(run.stdout.trim(), /^2[1-9]\./)
+})
+
+/** A project folder with lancerank copied into node_modules (its `.node` file only if `addon`). */
+function installCopy(t, { addon }) {
+  const project = fs.mkdtempSync(path.join(os.tmpdir(), 'lancerank-copy-'))
+  t.after(() => fs.rmSync(project, { recursive: true, force: true }))
+  const dest = path.join(project, 'node_modules', 'lancerank')
+  for (const entry of ['index.js', 'lib', 'binding.js', 'package.json']) fs.cpSync(path.join(root, entry), path.join(dest, entry), { recursive: true })
+  if (addon) fs.copyFileSync(path.join(root, ADDON), path.join(dest, ADDON))
+  return { project, dest }
+}
+
+const ADDON = `lancerank.${process.platform}-${process.arch}${process.platform === 'linux' ? '-gnu' : process.platform === 'win32' ? '-msvc' : ''}.node`
+
+test('a missing binary says which platform this is, which are supported, and how to build', (t) => {
+  const { project } = installCopy(t, { addon: false })
+  const here = spawnSync(process.execPath, ['-e', "require('lancerank')"], { cwd: project, encoding: 'utf8' })
+  assert.notEqual(here.status, 0)
+  const platform = ADDON.slice('lancerank.'.length, -'.node'.length)
+  assert.match(here.stderr, new RegExp(`lancerank: no native binary for this platform \\(${platform}; Node.js v`))
+  assert.match(here.stderr, new RegExp(`the optional dependency \`lancerank-${platform}\`, which npm did not install`))
+  assert.match(here.stderr, /Prebuilt binaries: linux-x64-gnu, linux-arm64-gnu, linux-x64-musl, linux-arm64-musl, darwin-x64, darwin-arm64, win32-x64-msvc, win32-arm64-msvc/)
+  assert.match(here.stderr, /install Rust \(https:\/\/rustup.rs\) and run `npm run build`/)
+  // A platform nothing is built for.
+  fs.writeFileSync(path.join(project, 'riscv.js'), "Object.defineProperty(process, 'arch', { value: 'riscv64' })")
+  const other = spawnSync(process.execPath, ['-r', './riscv.js', '-e', "require('lancerank')"], { cwd: project, encoding: 'utf8' })
+  assert.notEqual(other.status, 0)
+  assert.match(other.stderr, /no native binary for this platform \(\w+-riscv64(-\w+)?; .*No prebuilt binary exists for it\./)
+})
+
+test('ONNX Runtime is found beside the addon, and in onnxruntime-node 1.17-1.19 (bin/napi-v3)', (t) => {
+  const { project, dest } = installCopy(t, { addon: true })
+  const real = require('../lib/onnx-runtime.js').onnxRuntimeLibrary().path
+  const old = path.join(project, 'node_modules', 'onnxruntime-node')
+  const v3 = path.join(old, 'bin', 'napi-v3', process.platform, process.arch)
+  fs.mkdirSync(v3, { recursive: true })
+  fs.writeFileSync(path.join(old, 'package.json'), JSON.stringify({ name: 'onnxruntime-node', version: '1.19.2' }))
+  fs.copyFileSync(real, path.join(v3, path.basename(real)))
+  const find = () => {
+    const run = spawnSync(process.execPath, ['-e', `
+      const { onnxRuntimeLibrary } = require('./node_modules/lancerank/lib/onnx-runtime.js')
+      const { CrossEncoderReranker } = require('lancerank')
+      CrossEncoderReranker.create({ model: ${JSON.stringify(path.join(__dirname, 'fixtures', 'ce-bert'))} })
+        .then((r) => r.score('q', ['a'])).then(() => console.log(JSON.stringify(onnxRuntimeLibrary())))`], { cwd: project, encoding: 'utf8', env: { PATH: process.env.PATH } })
+    assert.equal(run.status, 0, run.stderr)
+    return JSON.parse(run.stdout)
+  }
+  assert.deepEqual(find(), { path: path.join(fs.realpathSync(v3), path.basename(real)), version: '1.19.2' })
+  fs.copyFileSync(real, path.join(dest, path.basename(real)))
+  assert.equal(find().path, path.join(fs.realpathSync(dest), path.basename(real)))
 })

@@ -6,10 +6,26 @@
 
 const http = require('node:http')
 
+/** An HTTP server on 127.0.0.1 for the test `t`, closed (open sockets too) after it; resolves to its URL. */
+async function listen(t, handler) {
+  const server = http.createServer(handler)
+  const sockets = new Set()
+  server.on('connection', (s) => {
+    sockets.add(s)
+    s.on('close', () => sockets.delete(s))
+  })
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.after(() => {
+    for (const s of sockets) s.destroy()
+    server.close()
+  })
+  return `http://127.0.0.1:${server.address().port}`
+}
+
 async function startService(t, defaultHandler) {
   const requests = []
   const queue = []
-  const server = http.createServer((req, res) => {
+  const url = await listen(t, (req, res) => {
     let text = ''
     req.on('data', (chunk) => (text += chunk))
     req.on('end', () => {
@@ -25,18 +41,8 @@ async function startService(t, defaultHandler) {
       handler(request, res)
     })
   })
-  const sockets = new Set()
-  server.on('connection', (s) => {
-    sockets.add(s)
-    s.on('close', () => sockets.delete(s))
-  })
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.after(() => {
-    for (const s of sockets) s.destroy()
-    server.close()
-  })
   return {
-    url: `http://127.0.0.1:${server.address().port}`,
+    url,
     requests,
     /** The next requests get these handlers, in order. */
     next(...handlers) {
@@ -61,4 +67,4 @@ function cohereResults(documents, field = 'results') {
   return { [field]: results }
 }
 
-module.exports = { startService, json, cohereResults, lengthScore }
+module.exports = { listen, startService, json, cohereResults, lengthScore }

@@ -2,7 +2,7 @@
 // `ColbertReranker` and `AnswerdotaiRerankers`: late-interaction (MaxSim)
 // reranking on ONNX Runtime, with a cache of document embeddings.
 
-const { loadColbert } = require('../binding.js')
+const { loadColbert } = require('./native.js')
 const { ModelReranker } = require('./model-reranker.js')
 const { nativeReranker } = require('./reranker.js')
 const { optionsObject, stringOption, integerOption, limitedOption } = require('./options.js')

@@ -3,7 +3,7 @@
 // or a Hugging Face model id. Tokenizing, batching and inference run on Rust
 // threads; this file only reads the options.
 
-const { loadCrossEncoder } = require('../binding.js')
+const { loadCrossEncoder } = require('./native.js')
 const { ModelReranker } = require('./model-reranker.js')
 const { stringOption, limitedOption } = require('./options.js')
 

@@ -1,7 +1,7 @@
 'use strict'
 // The fusion rerankers: thin classes over the native `NativeFusion`.
 
-const { NativeFusion } = require('../binding.js')
+const { NativeFusion } = require('./native.js')
 const { Reranker, resultSetList } = require('./reranker.js')
 const { toIpc, fromIpc } = require('./arrow.js')
 const { optionsObject, numberOption, booleanOption, stringOption, checkQuery } = require('./options.js')

@@ -4,7 +4,7 @@
 // (a folder or a Hugging Face id), loads it lazily on Rust threads, and
 // retries a failed load on the next call.
 
-const { settleOnnxRuntime } = require('../binding.js')
+const { settleOnnxRuntime } = require('./native.js')
 const { Reranker, nativeReranker } = require('./reranker.js')
 const { onnxRuntimeLibrary } = require('./onnx-runtime.js')
 const { describe, optionsObject, booleanOption, stringOption, limitedOption, checkQuery, textList } = require('./options.js')

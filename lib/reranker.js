@@ -2,7 +2,7 @@
 // `Reranker`: the shape `@lancedb/lancedb` expects of `query().rerank(r)`,
 // and the base of rerankers whose scores come from JavaScript.
 
-const { NativeJsReranker } = require('../binding.js')
+const { NativeJsReranker } = require('./native.js')
 const { toIpc, fromIpc } = require('./arrow.js')
 const { describe, optionsObject, booleanOption, stringOption, checkQuery, integerOption, limitedOption } = require('./options.js')
 

@@ -3,7 +3,7 @@
 // IBM watsonx.ai, and self-hosted servers (HttpReranker). Requests, retries,
 // splitting and merging run in Rust; keys never reach a JavaScript property.
 
-const { NativeServiceReranker, NativeCancel } = require('../binding.js')
+const { NativeServiceReranker, NativeCancel } = require('./native.js')
 const { Reranker, nativeReranker } = require('./reranker.js')
 const { describe, optionsObject, booleanOption, stringOption, checkQuery, limitedOption, textList, signalOption } = require('./options.js')
 

@@ -3,6 +3,7 @@
 //! every call runs on a Rust thread and resolves a Promise, and every core
 //! error becomes one JavaScript `Error` (see `errors`).
 
+mod addon;
 mod bytes;
 mod errors;
 mod fusion;

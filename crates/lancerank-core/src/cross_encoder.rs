@@ -89,15 +89,29 @@ impl CrossEncoder {
             Activation::None => Head::Identity,
         };
         let max_length = max_length(&config, &tokenizer_config, options.encoder.max_length);
-        let tokenizer = TextTokenizer::load(&folder.required(TOKENIZER)?, max_length)?;
+        let tokenizer_path = folder.required(TOKENIZER)?;
+        // The tokenizer is parsed while ONNX Runtime opens the graph (a
+        // cold start pays for the longer of the two, not their sum).
+        let (tokenizer, graph) = std::thread::scope(|scope| {
+            let tokenizer = scope.spawn(|| TextTokenizer::load(&tokenizer_path, max_length));
+            let graph = EncoderGraph::open(
+                &folder,
+                &options.encoder,
+                runtime_library,
+                "logits",
+                "cross-encoder",
+            );
+            let tokenizer = tokenizer.join().unwrap_or_else(|_| {
+                Err(Error::Model {
+                    path: tokenizer_path.display().to_string(),
+                    message: "reading the tokenizer failed".to_string(),
+                })
+            });
+            (tokenizer, graph)
+        });
+        let tokenizer = tokenizer?;
+        let graph = graph?;
         let pad_id = pad_id(&config, &tokenizer_config, &tokenizer);
-        let graph = EncoderGraph::open(
-            &folder,
-            &options.encoder,
-            runtime_library,
-            "logits",
-            "cross-encoder",
-        )?;
         Ok(Self {
             tokenizer,
             graph,

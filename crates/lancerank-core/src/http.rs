@@ -127,11 +127,7 @@ pub async fn send(
             } => (retry_after, failure),
         };
         if attempt >= policy.max_retries {
-            let tries = attempt + 1;
-            return Err(endpoint.error(format!(
-                "{failure} (after {tries} attempt{})",
-                if tries == 1 { "" } else { "s" }
-            )));
+            return Err(endpoint.error(after_attempts(&failure, attempt + 1)));
         }
         let backoff = policy.base_delay.saturating_mul(1 << attempt.min(16));
         let wait = retry_after
@@ -213,6 +209,11 @@ async fn attempt_once(endpoint: &Endpoint, request: RequestBuilder, timeout: Dur
             ),
         },
     }
+}
+
+/// `failure`, saying how many attempts it took: "… (after 4 attempts)".
+pub fn after_attempts(failure: &str, tries: u32) -> String {
+    format!("{failure} (after {tries} attempt{})", if tries == 1 { "" } else { "s" })
 }
 
 /// Headers that carry no credential: the only ones kept on a redirect to

@@ -26,7 +26,7 @@ use reqwest::{redirect, StatusCode, Url};
 use tokio::io::AsyncWriteExt;
 
 use crate::error::{Error, Result};
-use crate::http::{connection_error, same_origin};
+use crate::http::{after_attempts, connection_error, same_origin};
 use crate::redact::Secrets;
 
 /// Where models come from and are kept.
@@ -349,14 +349,7 @@ impl<'a> Hub<'a> {
                     tokio::time::sleep(Duration::from_millis(100 << attempt.min(6))).await;
                 }
                 Err(Failure::Retry(message)) => {
-                    let tries = attempt + 1;
-                    return Err(self.fail(
-                        file,
-                        format!(
-                            "{message} (after {tries} attempt{})",
-                            if tries == 1 { "" } else { "s" }
-                        ),
-                    ));
+                    return Err(self.fail(file, after_attempts(&message, attempt + 1)))
                 }
                 Err(Failure::Fatal(e)) => return Err(e),
                 Ok(found) => return Ok(found),

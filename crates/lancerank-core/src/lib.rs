@@ -21,6 +21,7 @@ pub mod ipc;
 pub mod merge;
 pub mod model_folder;
 pub mod model_worker;
+pub mod optimized_graphs;
 pub mod redact;
 pub mod runtime;
 pub mod scoring;

@@ -30,6 +30,7 @@ use ort::session::builder::{GraphOptimizationLevel, SessionBuilder};
 use ort::session::Session;
 
 use crate::error::{Error, Result};
+use crate::optimized_graphs;
 
 struct Loaded {
     environment: Environment,
@@ -93,21 +94,61 @@ pub fn open_session(environment: &Environment, graph: &Path, threads: usize) -> 
         path: graph.display().to_string(),
         message,
     };
-    on_large_stack(|| build_session(environment, graph, threads))
-        .unwrap_or_else(|message| Err(fail(message)))
-        .inspect(|_| wait_for_calls_at_exit())
+    let cached = loaded_library().and_then(|library| optimized_graphs::entry_for(graph, &library));
+    let (session, from_cache) = on_large_stack(|| {
+        if let Some(entry) = cached.as_deref().filter(|e| e.is_file()) {
+            match build_session(environment, entry, threads, GraphOptimizationLevel::All, None) {
+                Ok(session) => return Ok((session, true)),
+                Err(_) => {
+                    let _ = std::fs::remove_file(entry);
+                }
+            }
+        }
+        build_session(environment, graph, threads, GraphOptimizationLevel::All, None).map(|s| (s, false))
+    })
+    .unwrap_or_else(|message| Err(fail(message)))?;
+    wait_for_calls_at_exit();
+    if let (Some(entry), false) = (cached, from_cache) {
+        save_optimized(environment.clone(), graph.to_path_buf(), entry);
+    }
+    Ok(session)
 }
 
-fn build_session(environment: &Environment, graph: &Path, threads: usize) -> Result<Session> {
+/// Saves `graph` as the extended optimizations leave it into the cache
+/// entry `entry`, on a thread of its own (its cost is not the caller's).
+fn save_optimized(environment: Environment, graph: PathBuf, entry: PathBuf) {
+    let _ = std::thread::Builder::new()
+        .name("lancerank-optimize".to_string())
+        .stack_size(stack_size())
+        .spawn(move || {
+            let temp = optimized_graphs::temporary(&entry);
+            let saved = entry
+                .parent()
+                .is_some_and(|dir| std::fs::create_dir_all(dir).is_ok())
+                && build_session(&environment, &graph, 1, GraphOptimizationLevel::Level2, Some(&temp)).is_ok()
+                && std::fs::rename(&temp, &entry).is_ok();
+            if !saved {
+                let _ = std::fs::remove_file(&temp);
+            }
+        });
+}
+
+fn build_session(
+    environment: &Environment,
+    graph: &Path,
+    threads: usize,
+    level: GraphOptimizationLevel,
+    save_to: Option<&Path>,
+) -> Result<Session> {
     let fail = |message: String| Error::Model {
         path: graph.display().to_string(),
         message,
     };
     let _busy = Busy::enter();
     let options = |e: ort::Error<SessionBuilder>| fail(format!("session options: {e}"));
-    Session::builder(environment)
+    let mut builder = Session::builder(environment)
         .map_err(|e| fail(format!("session options: {e}")))?
-        .with_optimization_level(GraphOptimizationLevel::All)
+        .with_optimization_level(level)
         .map_err(options)?
         .with_intra_threads(threads)
         .map_err(options)?
@@ -116,7 +157,11 @@ fn build_session(environment: &Environment, graph: &Path, threads: usize) -> Res
         .with_intra_op_spinning(false)
         .map_err(options)?
         .with_inter_op_spinning(false)
-        .map_err(options)?
+        .map_err(options)?;
+    if let Some(path) = save_to {
+        builder = builder.with_optimized_model_path(path).map_err(options)?;
+    }
+    builder
         .commit_from_file(graph)
         .map_err(|e| fail(format!("not an ONNX graph ONNX Runtime can load: {e}")))
         .inspect(|_| release_freed_memory())
