@@ -97,11 +97,17 @@ class JsScored {
             keepAlive.waiting(1)
             return this.adapter(query, texts).finally(() => keepAlive.waiting(-1))
           }
-      this.native[method](score, ...args, (err, bytes) => {
+      try {
+        this.native[method](score, ...args, (err, bytes) => {
+          keepAlive.done()
+          if (err) reject(err)
+          else resolve(bytes)
+        })
+      } catch (err) {
+        // Arguments the binding refused: no call was started.
         keepAlive.done()
-        if (err) reject(err)
-        else resolve(bytes)
-      })
+        throw err
+      }
     })
   }
   rerankHybrid(query, vec, fts) {

@@ -7,6 +7,8 @@
 const { execFileSync, spawnSync } = require('node:child_process')
 
 const host = execFileSync('rustc', ['-vV'], { encoding: 'utf8' }).match(/^host: (\S+)$/m)[1]
+// Before a `--`, whose arguments are the test binary's.
 const args = process.argv.slice(2)
-const run = spawnSync('cargo', [...args, '--target', host], { stdio: 'inherit' })
+const split = args.includes('--') ? args.indexOf('--') : args.length
+const run = spawnSync('cargo', [...args.slice(0, split), '--target', host, ...args.slice(split)], { stdio: 'inherit' })
 process.exit(run.status ?? 1)

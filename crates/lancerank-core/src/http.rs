@@ -213,7 +213,10 @@ async fn attempt_once(endpoint: &Endpoint, request: RequestBuilder, timeout: Dur
 
 /// `failure`, saying how many attempts it took: "… (after 4 attempts)".
 pub fn after_attempts(failure: &str, tries: u32) -> String {
-    format!("{failure} (after {tries} attempt{})", if tries == 1 { "" } else { "s" })
+    format!(
+        "{failure} (after {tries} attempt{})",
+        if tries == 1 { "" } else { "s" }
+    )
 }
 
 /// Headers that carry no credential: the only ones kept on a redirect to

@@ -166,7 +166,10 @@ impl Candidates {
         require_row_ids: bool,
     ) -> Result<Self> {
         let mut row_ids = Vec::with_capacity(inputs.len());
-        let mut synthetic = u64::MAX - inputs.iter().map(|(_, b)| b.num_rows() as u64).sum::<u64>();
+        let rows: u64 = inputs
+            .iter()
+            .fold(0u64, |sum, (_, b)| sum.saturating_add(b.num_rows() as u64));
+        let mut synthetic = u64::MAX.saturating_sub(rows);
         for (name, batch) in &inputs {
             if batch.num_columns() == 0 && batch.num_rows() == 0 {
                 // An empty result without a schema: nothing to merge.
@@ -177,13 +180,15 @@ impl Candidates {
                 row_ids.push(columns::row_ids(batch, name)?);
             } else {
                 // No row ids: every row is a row of its own.
-                row_ids.push((synthetic..synthetic + batch.num_rows() as u64).collect());
-                synthetic += batch.num_rows() as u64;
+                let end = synthetic.saturating_add(batch.num_rows() as u64);
+                row_ids.push((synthetic..end).collect());
+                synthetic = end;
             }
             columns::check_score_type(batch, name, DISTANCE)?;
             columns::check_score_type(batch, name, SCORE)?;
         }
         let (fields, metadata) = unify_schemas(&inputs)?;
+        check_column_sizes(&fields, rows)?;
         // Number the distinct row ids in order of first appearance.
         let total = row_ids.iter().map(Vec::len).sum();
         let mut numbering: FxHashMap<u64, u32> =
@@ -328,6 +333,42 @@ impl Candidates {
         let refs: Vec<&dyn Array> = values.iter().map(|a| a.as_ref()).collect();
         Ok(arrow_select::interleave::interleave(&refs, &indices)?)
     }
+}
+
+/// The most bytes one output column may take whatever its rows hold:
+/// fixed-size lists and binaries keep their width even where null, so a
+/// schema can ask for far more memory than its input holds.
+const MAX_COLUMN_BYTES: u64 = 8 << 30;
+
+/// The bytes a row of `data_type` takes even when null; `None` past `u64`.
+fn fixed_row_bytes(data_type: &DataType) -> Option<u64> {
+    match data_type {
+        DataType::FixedSizeList(child, size) => {
+            fixed_row_bytes(child.data_type())?.checked_mul(u64::try_from(*size).ok()?)
+        }
+        DataType::FixedSizeBinary(width) => u64::try_from(*width).ok(),
+        DataType::Struct(fields) => fields.iter().try_fold(1u64, |sum, f| {
+            sum.checked_add(fixed_row_bytes(f.data_type())?)
+        }),
+        other => Some(other.primitive_width().unwrap_or(8) as u64),
+    }
+}
+
+/// Refuses columns whose output for `rows` rows (plus a null row) would
+/// pass [`MAX_COLUMN_BYTES`].
+fn check_column_sizes(fields: &[Field], rows: u64) -> Result<()> {
+    for field in fields {
+        let bytes = fixed_row_bytes(field.data_type()).and_then(|b| b.checked_mul(rows + 1));
+        if bytes.is_none_or(|b| b > MAX_COLUMN_BYTES) {
+            return Err(Error::InvalidArgument(format!(
+                "column `{}`: {rows} rows of type {} would take more than {} GiB",
+                field.name(),
+                field.data_type(),
+                MAX_COLUMN_BYTES >> 30
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The union of the inputs' columns, in order of first appearance. A column

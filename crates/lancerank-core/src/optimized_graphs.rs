@@ -52,7 +52,9 @@ pub fn entry_for(graph: &Path, library: &Path) -> Option<PathBuf> {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    let stem = graph.file_stem().map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+    let stem = graph
+        .file_stem()
+        .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
     Some(cache_dir()?.join(format!("{stem}-{hex}.onnx")))
 }
 

@@ -97,14 +97,27 @@ pub fn open_session(environment: &Environment, graph: &Path, threads: usize) -> 
     let cached = loaded_library().and_then(|library| optimized_graphs::entry_for(graph, &library));
     let (session, from_cache) = on_large_stack(|| {
         if let Some(entry) = cached.as_deref().filter(|e| e.is_file()) {
-            match build_session(environment, entry, threads, GraphOptimizationLevel::All, None) {
+            match build_session(
+                environment,
+                entry,
+                threads,
+                GraphOptimizationLevel::All,
+                None,
+            ) {
                 Ok(session) => return Ok((session, true)),
                 Err(_) => {
                     let _ = std::fs::remove_file(entry);
                 }
             }
         }
-        build_session(environment, graph, threads, GraphOptimizationLevel::All, None).map(|s| (s, false))
+        build_session(
+            environment,
+            graph,
+            threads,
+            GraphOptimizationLevel::All,
+            None,
+        )
+        .map(|s| (s, false))
     })
     .unwrap_or_else(|message| Err(fail(message)))?;
     wait_for_calls_at_exit();
@@ -125,7 +138,14 @@ fn save_optimized(environment: Environment, graph: PathBuf, entry: PathBuf) {
             let saved = entry
                 .parent()
                 .is_some_and(|dir| std::fs::create_dir_all(dir).is_ok())
-                && build_session(&environment, &graph, 1, GraphOptimizationLevel::Level2, Some(&temp)).is_ok()
+                && build_session(
+                    &environment,
+                    &graph,
+                    1,
+                    GraphOptimizationLevel::Level2,
+                    Some(&temp),
+                )
+                .is_ok()
                 && std::fs::rename(&temp, &entry).is_ok();
             if !saved {
                 let _ = std::fs::remove_file(&temp);

@@ -8,8 +8,8 @@
 //!   kept there, named after what it broke);
 //! - a seeded mutation pass over valid batches of many schemas, sized by
 //!   `LANCERANK_FUZZ_ITERATIONS` (default 3,000) or time-boxed by
-//!   `LANCERANK_FUZZ_SECONDS`; its seed is `LANCERANK_FUZZ_SEED` (default:
-//!   fixed, so a plain `cargo test` is reproducible);
+//!   `LANCERANK_FUZZ_SECONDS` (the count then caps it); its seed is
+//!   `LANCERANK_FUZZ_SEED` (default: fixed, so a run is reproducible);
 //! - inputs that fail are written to `target/fuzz-failures/` to be added to
 //!   the corpus.
 
@@ -457,8 +457,13 @@ fn regression_corpus_reads_or_fails_cleanly() {
 #[test]
 fn corrupted_inputs_never_panic() {
     let env = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
-    let iterations = env("LANCERANK_FUZZ_ITERATIONS").unwrap_or(3_000);
     let deadline = env("LANCERANK_FUZZ_SECONDS").map(|s| Instant::now() + Duration::from_secs(s));
+    // With a time box, the count (if given) is a cap; without, the size.
+    let iterations = env("LANCERANK_FUZZ_ITERATIONS").unwrap_or(if deadline.is_some() {
+        u64::MAX
+    } else {
+        3_000
+    });
     let seed = env("LANCERANK_FUZZ_SEED").unwrap_or(0x5eed_1a9c);
     silence_panics();
     let (vector, fts) = good_pair();
@@ -467,10 +472,7 @@ fn corrupted_inputs_never_panic() {
     let mut failed = Vec::new();
     let mut runs = 0u64;
     loop {
-        let done = match deadline {
-            Some(at) => Instant::now() >= at,
-            None => runs >= iterations,
-        };
+        let done = runs >= iterations || deadline.is_some_and(|at| Instant::now() >= at);
         if done {
             break;
         }

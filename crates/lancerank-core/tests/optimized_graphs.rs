@@ -15,20 +15,29 @@ fn root() -> PathBuf {
 }
 
 fn runtime_library() -> PathBuf {
-    std::env::var_os("ORT_DYLIB_PATH").map(PathBuf::from).unwrap_or_else(|| {
-        root().join("node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1")
-    })
+    std::env::var_os("ORT_DYLIB_PATH")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            root().join("node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1")
+        })
 }
 
 fn scores(model: &Path) -> Vec<f32> {
-    let model = CrossEncoder::load(model, &runtime_library(), &CrossEncoderOptions::default()).unwrap();
-    model.score("a river", &["a river".into(), "a city".into(), "".into()]).unwrap()
+    let model =
+        CrossEncoder::load(model, &runtime_library(), &CrossEncoderOptions::default()).unwrap();
+    model
+        .score("a river", &["a river".into(), "a city".into(), "".into()])
+        .unwrap()
 }
 
 fn wait_for(path: &Path) {
     let started = Instant::now();
     while !path.is_file() {
-        assert!(started.elapsed() < Duration::from_secs(20), "{} never appeared", path.display());
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{} never appeared",
+            path.display()
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -51,7 +60,11 @@ fn later_loads_open_the_saved_graph_with_the_same_scores() {
     for (a, b) in first.iter().zip(&second) {
         assert!((a - b).abs() < 1e-5, "{first:?} vs {second:?}");
     }
-    assert_eq!(std::fs::metadata(&entry).unwrap().modified().unwrap(), saved, "reused, not rewritten");
+    assert_eq!(
+        std::fs::metadata(&entry).unwrap().modified().unwrap(),
+        saved,
+        "reused, not rewritten"
+    );
 
     // A broken entry is deleted, the graph opened as it is, and a new entry saved.
     std::fs::write(&entry, b"not an onnx graph").unwrap();

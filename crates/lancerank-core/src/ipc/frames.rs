@@ -8,7 +8,8 @@
 //! - each message's metadata is a verified flatbuffer whose size fits the
 //!   bytes that follow it, and its body fits too;
 //! - in record and dictionary batches, row counts, node lengths and null
-//!   counts are non-negative (null counts no larger than lengths), every
+//!   counts are non-negative (null counts no larger than lengths), row
+//!   counts no larger than the body's bytes can hold (8 per byte), every
 //!   buffer lies inside the body, variadic buffer counts are non-negative
 //!   and no larger than the buffers there are;
 //! - bodies and the buffers in them start at multiples of 8 bytes, as the
@@ -18,8 +19,9 @@
 //!   the checks above (arrow-rs would seek to those offsets unchecked).
 //!
 //! - each buffer whose elements have a fixed width (offsets, values, views)
-//!   holds a whole number of them, and a union's type ids and offsets cover
-//!   its rows: the schema says which buffer is which.
+//!   holds a whole number of them, a union's type ids and offsets cover its
+//!   rows, and a fixed-size list's child holds rows × size values: the
+//!   schema says which buffer and node is which.
 //!
 //! What this leaves to arrow-rs are the checks it already makes without
 //! panicking: buffer counts against the schema, array contents (offsets,
@@ -68,7 +70,7 @@ pub fn file_layout(bytes: &[u8]) -> Result<FileLayout, String> {
     let fb_schema = footer
         .schema()
         .ok_or_else(|| "the file footer holds no schema".to_string())?;
-    let schema = arrow_ipc::convert::try_fb_to_schema(fb_schema).map_err(|e| e.to_string())?;
+    let schema = read_schema(fb_schema)?;
     let mut known = Some(schema);
     let mut blocks = |list: Vec<arrow_ipc::Block>, what: &str| {
         let mut out = Vec::new();
@@ -192,7 +194,7 @@ fn check_message(meta: &[u8], room: usize, schema: &mut Option<Schema>) -> Resul
             let fb = message
                 .header_as_schema()
                 .ok_or_else(|| "a schema without its header".to_string())?;
-            *schema = Some(arrow_ipc::convert::try_fb_to_schema(fb).map_err(|e| e.to_string())?);
+            *schema = Some(read_schema(fb)?);
         }
         MessageHeader::RecordBatch => {
             let batch = message
@@ -230,9 +232,83 @@ fn check_message(meta: &[u8], room: usize, schema: &mut Option<Schema>) -> Resul
     Ok(body_len)
 }
 
+/// Rows a batch may declare per byte of its body: every row of a column
+/// that holds data takes at least one bit. A batch with more rows than its
+/// bytes can hold (only null-typed or no columns) is of no use to a
+/// reranker and would make it allocate per row for nothing.
+const ROWS_PER_BODY_BYTE: u64 = 8;
+/// Rows allowed whatever the body's size (small all-null batches).
+const ROWS_WITHOUT_DATA: u64 = 64;
+
+/// Refuses types arrow-rs cannot build arrays of (it panics on them, as
+/// when it makes an empty batch for a stream with no batches), at any
+/// depth: negative fixed sizes, maps whose entries are not a key-value
+/// struct, unions without children, dictionaries with non-integer keys, run
+/// ends that are not Int16, Int32 or Int64.
+fn check_types(data_type: &DataType) -> Result<(), String> {
+    match data_type {
+        DataType::FixedSizeBinary(width) if *width < 0 => {
+            Err(format!("a FixedSizeBinary of width {width}"))
+        }
+        DataType::Map(entries, _) if !matches!(entries.data_type(), DataType::Struct(f) if f.len() == 2) => {
+            Err(format!(
+                "a Map whose entries are {}, not a struct of key and value",
+                entries.data_type()
+            ))
+        }
+        DataType::Union(fields, _) if fields.is_empty() => {
+            Err("a union without children".to_string())
+        }
+        DataType::Dictionary(key, _) if !key.is_dictionary_key_type() => {
+            Err(format!("a Dictionary keyed by {key}"))
+        }
+        DataType::RunEndEncoded(ends, _)
+            if !matches!(
+                ends.data_type(),
+                DataType::Int16 | DataType::Int32 | DataType::Int64
+            ) =>
+        {
+            Err(format!("run ends of type {}", ends.data_type()))
+        }
+        DataType::FixedSizeList(_, size) if *size < 0 => {
+            Err(format!("a FixedSizeList of size {size}"))
+        }
+        DataType::List(child)
+        | DataType::LargeList(child)
+        | DataType::ListView(child)
+        | DataType::LargeListView(child)
+        | DataType::FixedSizeList(child, _)
+        | DataType::Map(child, _) => check_types(child.data_type()),
+        DataType::Struct(fields) => fields.iter().try_for_each(|f| check_types(f.data_type())),
+        DataType::Union(fields, _) => fields
+            .iter()
+            .try_for_each(|(_, f)| check_types(f.data_type())),
+        DataType::Dictionary(key, value) => check_types(key).and_then(|_| check_types(value)),
+        DataType::RunEndEncoded(ends, values) => {
+            check_types(ends.data_type()).and_then(|_| check_types(values.data_type()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The schema of a schema message or file footer, its types checked.
+fn read_schema(fb: arrow_ipc::Schema<'_>) -> Result<Schema, String> {
+    let schema = arrow_ipc::convert::try_fb_to_schema(fb).map_err(|e| e.to_string())?;
+    for field in schema.fields() {
+        check_types(field.data_type()).map_err(|e| format!("column `{}`: {e}", field.name()))?;
+    }
+    Ok(schema)
+}
+
 fn check_batch(batch: &arrow_ipc::RecordBatch<'_>, body_len: usize) -> Result<(), String> {
-    if batch.length() < 0 {
-        return Err(format!("a row count of {}", batch.length()));
+    let backed = (body_len as u64)
+        .saturating_mul(ROWS_PER_BODY_BYTE)
+        .max(ROWS_WITHOUT_DATA);
+    if batch.length() < 0 || batch.length() as u64 > backed {
+        return Err(format!(
+            "a row count of {} for a body of {body_len} bytes",
+            batch.length()
+        ));
     }
     for (i, node) in batch.nodes().iter().flatten().enumerate() {
         if node.length() < 0 || node.null_count() < 0 || node.null_count() > node.length() {
@@ -282,7 +358,17 @@ enum Slot {
     Variadic,
 }
 
-fn slots(data_type: &DataType, v5: bool, nodes: &mut usize, out: &mut Vec<Slot>) {
+/// A fixed-size list's node, its child's node and its size: the child
+/// must hold node length × size values (arrow-rs multiplies unchecked).
+type ListNodes = (usize, usize, i32);
+
+fn slots(
+    data_type: &DataType,
+    v5: bool,
+    nodes: &mut usize,
+    out: &mut Vec<Slot>,
+    lists: &mut Vec<ListNodes>,
+) {
     use Slot::*;
     let node = *nodes;
     *nodes += 1;
@@ -293,33 +379,34 @@ fn slots(data_type: &DataType, v5: bool, nodes: &mut usize, out: &mut Vec<Slot>)
         DataType::Utf8View | DataType::BinaryView => out.extend([Any, Width(16), Variadic]),
         DataType::List(child) | DataType::Map(child, _) => {
             out.extend([Any, Width(4)]);
-            slots(child.data_type(), v5, nodes, out);
+            slots(child.data_type(), v5, nodes, out, lists);
         }
         DataType::LargeList(child) => {
             out.extend([Any, Width(8)]);
-            slots(child.data_type(), v5, nodes, out);
+            slots(child.data_type(), v5, nodes, out, lists);
         }
         DataType::ListView(child) => {
             out.extend([Any, Width(4), Width(4)]);
-            slots(child.data_type(), v5, nodes, out);
+            slots(child.data_type(), v5, nodes, out, lists);
         }
         DataType::LargeListView(child) => {
             out.extend([Any, Width(8), Width(8)]);
-            slots(child.data_type(), v5, nodes, out);
+            slots(child.data_type(), v5, nodes, out, lists);
         }
-        DataType::FixedSizeList(child, _) => {
+        DataType::FixedSizeList(child, size) => {
             out.push(Any);
-            slots(child.data_type(), v5, nodes, out);
+            lists.push((node, *nodes, *size));
+            slots(child.data_type(), v5, nodes, out, lists);
         }
         DataType::Struct(fields) => {
             out.push(Any);
             for field in fields {
-                slots(field.data_type(), v5, nodes, out);
+                slots(field.data_type(), v5, nodes, out, lists);
             }
         }
         DataType::RunEndEncoded(run_ends, values) => {
-            slots(run_ends.data_type(), v5, nodes, out);
-            slots(values.data_type(), v5, nodes, out);
+            slots(run_ends.data_type(), v5, nodes, out, lists);
+            slots(values.data_type(), v5, nodes, out, lists);
         }
         DataType::Union(fields, mode) => {
             if !v5 {
@@ -330,7 +417,7 @@ fn slots(data_type: &DataType, v5: bool, nodes: &mut usize, out: &mut Vec<Slot>)
                 out.push(Rows { node, width: 4 });
             }
             for (_, field) in fields.iter() {
-                slots(field.data_type(), v5, nodes, out);
+                slots(field.data_type(), v5, nodes, out, lists);
             }
         }
         DataType::Dictionary(key, _) => {
@@ -350,14 +437,22 @@ fn check_widths(
         return Ok(());
     };
     let mut wanted = Vec::new();
+    let mut lists = Vec::new();
     let mut node_count = 0;
     for data_type in types {
-        slots(
-            data_type,
-            version >= MetadataVersion::V5,
-            &mut node_count,
-            &mut wanted,
-        );
+        let v5 = version >= MetadataVersion::V5;
+        slots(data_type, v5, &mut node_count, &mut wanted, &mut lists);
+    }
+    let length = |node: usize| (node < nodes.len()).then(|| nodes.get(node).length());
+    for (parent, child, size) in lists {
+        if let (Some(rows), Some(values)) = (length(parent), length(child)) {
+            let needed = rows.checked_mul(i64::from(size));
+            if size < 0 || needed.is_none_or(|n| n > values) {
+                return Err(format!(
+                    "a fixed-size list of {rows} rows of {size} values has {values} values"
+                ));
+            }
+        }
     }
     let mut variadic = batch.variadicBufferCounts().into_iter().flatten();
     let mut buffers = buffers.iter().enumerate();
