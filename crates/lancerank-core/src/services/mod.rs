@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use futures_util::future::BoxFuture;
 use futures_util::stream::{self, StreamExt, TryStreamExt};
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 use reqwest::{Client, RequestBuilder, StatusCode};
 use serde_json::Value;
 
@@ -297,10 +297,15 @@ pub fn post_json(
     headers: &HeaderMap,
     body: &Value,
 ) -> RequestBuilder {
-    client
-        .post(&endpoint.url)
-        .headers(headers.clone())
-        .json(body)
+    json_request(client.post(&endpoint.url).headers(headers.clone()), body)
+}
+
+/// `request` with `body` as its JSON body (what reqwest's `json` feature
+/// does, without the feature).
+pub fn json_request(request: RequestBuilder, body: &Value) -> RequestBuilder {
+    request
+        .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+        .body(body.to_string())
 }
 
 /// The scores in a JSON reply: the list at `pointer` (`""` for the whole

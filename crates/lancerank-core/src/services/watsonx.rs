@@ -11,7 +11,7 @@ use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
 use reqwest::{Client, RequestBuilder};
 use serde_json::{json, Value};
 
-use super::{join_url, json_body, scores_at, Protocol};
+use super::{join_url, json_body, json_request, scores_at, Protocol};
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use crate::http::{self, Endpoint, RetryPolicy};
@@ -108,7 +108,7 @@ impl Protocol for Watsonx {
             "parameters": { "return_options": { "top_n": documents.len() } },
         });
         body[self.scope.0] = json!(self.scope.1);
-        let mut request = client.post(&self.endpoint.url).json(&body);
+        let mut request = json_request(client.post(&self.endpoint.url), &body);
         if let Some(token) = bearer {
             request = request.bearer_auth(token);
         }
