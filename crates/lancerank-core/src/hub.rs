@@ -221,7 +221,6 @@ impl<'a> Hub<'a> {
         for name in wanted.iter().flat_map(|w| &w.names) {
             check_relative_name("model file", name)?;
         }
-        self.clean_stale_downloads();
         if let Some(commit) = self.cached_commit(revision) {
             if let Some(files) = self.cached(&commit, wanted) {
                 return Ok(Snapshot {
@@ -243,6 +242,8 @@ impl<'a> Hub<'a> {
                 ),
             ));
         }
+        // Only a call that downloads sweeps up what killed downloads left.
+        self.clean_stale_downloads();
         let client = reqwest::Client::builder()
             .redirect(redirect::Policy::none())
             .connect_timeout(self.options.stall_timeout.min(Duration::from_secs(20)))
