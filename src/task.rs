@@ -4,7 +4,7 @@ use std::future::Future;
 use std::panic::AssertUnwindSafe;
 
 use futures::FutureExt;
-use lancerank_core::ipc::panic_message;
+use lancerank_core::error::panic_message;
 use napi::bindgen_prelude::spawn_blocking;
 
 use crate::errors::to_js;

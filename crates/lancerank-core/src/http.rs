@@ -87,15 +87,14 @@ impl Endpoint {
     pub fn error(&self, message: impl Into<String>) -> Error {
         Error::Service {
             service: self.service,
-            url: self.secrets.url(&self.url),
+            url: self.secrets.redact(&self.url),
             message: self.secrets.redact(&message.into()),
         }
     }
 
-    /// The start of `text` for an error message: redacted first, then cut
-    /// to `chars` characters, so no part of a secret survives the cut.
+    /// The start of `text` for an error message (see [`Secrets::snippet`]).
     pub fn snippet(&self, text: &str, chars: usize) -> String {
-        self.secrets.redact(text).chars().take(chars).collect()
+        self.secrets.snippet(text, chars)
     }
 }
 
@@ -277,7 +276,7 @@ async fn follow(
                 return Ok(Err(format!(
                     "HTTP {}: redirected to another origin ({}), where the request's credentials are not sent",
                     status.as_u16(),
-                    endpoint.secrets.url(url.as_str())
+                    endpoint.secrets.redact(url.as_str())
                 )));
             }
             strip_credentials(next.headers_mut());
@@ -289,7 +288,7 @@ async fn follow(
 }
 
 /// Removes every header but [`SAFE_HEADERS`].
-pub fn strip_credentials(headers: &mut HeaderMap) {
+fn strip_credentials(headers: &mut HeaderMap) {
     let keep: Vec<_> = SAFE_HEADERS
         .iter()
         .filter_map(|name| headers.get(name).map(|v| (name.clone(), v.clone())))

@@ -427,12 +427,7 @@ impl<'a> Hub<'a> {
                         break;
                     }
                 }
-                let snippet: String = self
-                    .secrets()
-                    .redact(&String::from_utf8_lossy(&body))
-                    .chars()
-                    .take(200)
-                    .collect();
+                let snippet = self.secrets().snippet(&String::from_utf8_lossy(&body), 200);
                 let message = format!("HTTP {} from {url}: {snippet}", s.as_u16());
                 return Err(if s.is_server_error() || s == StatusCode::TOO_MANY_REQUESTS {
                     Failure::Retry(message)

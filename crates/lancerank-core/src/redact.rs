@@ -67,9 +67,10 @@ impl Secrets {
         text
     }
 
-    /// `url` for display: its user and password replaced.
-    pub fn url(&self, url: &str) -> String {
-        self.redact(url)
+    /// The start of `text` for a message: redacted first, then cut to
+    /// `chars` characters, so no part of a secret survives the cut.
+    pub fn snippet(&self, text: &str, chars: usize) -> String {
+        self.redact(text).chars().take(chars).collect()
     }
 
     /// Whether any secret occurs in `bytes`.

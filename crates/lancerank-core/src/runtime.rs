@@ -251,7 +251,7 @@ pub fn on_large_stack<T: Send>(work: impl FnOnce() -> T + Send) -> std::result::
         handle.join().map_err(|panic| {
             format!(
                 "ONNX Runtime call panicked: {}",
-                crate::ipc::panic_message(panic.as_ref())
+                crate::error::panic_message(panic.as_ref())
             )
         })
     })

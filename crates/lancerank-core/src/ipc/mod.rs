@@ -12,7 +12,7 @@ use arrow_ipc::reader::{FileDecoder, StreamDecoder};
 use arrow_ipc::writer::StreamWriter;
 use arrow_schema::Schema;
 
-use crate::error::{Error, Result};
+use crate::error::{panic_message, Error, Result};
 
 /// Reads every batch in `bytes` and concatenates them into one batch.
 /// `input` names the argument in error messages ("vector results", ...).
@@ -106,15 +106,6 @@ fn decode_file(bytes: &Buffer, layout: frames::FileLayout) -> std::result::Resul
         }
     }
     Ok((schema, batches))
-}
-
-/// The text of a caught panic.
-pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".to_string())
 }
 
 /// As [`read_chunks`], with `None` standing for an empty result without a
