@@ -45,7 +45,11 @@ export type Scores = ArrayLike<number>
 
 /** Options of rerankers whose scores come from `score(query, texts)`. */
 export interface ScoringOptions {
-  /** The text column to score. Default `'text'`. */
+  /**
+   * The text column to score. Default `'text'`. Utf8, LargeUtf8 and
+   * Utf8View, plain or dictionary-encoded (apache-arrow's `tableFromArrays`
+   * makes strings `Dictionary<Int32, Utf8>`).
+   */
   column?: string
   returnScore?: ReturnScore
   /** Texts per call of `score`: an integer from 1 to 1,000,000. Default 128. */
@@ -100,8 +104,6 @@ export declare class Reranker {
    * keeps the best-scored row of each `_rowid`. Needs `score`.
    */
   rerankMultivector(resultSets: ResultSet[], query?: string, options?: MultivectorOptions): Promise<import('apache-arrow').RecordBatch>
-  /** The texts' indices and `score`s, best first (ties keep input order). Needs `score`. */
-  rank(query: string, texts: Array<string | null | undefined>, options?: RankOptions): Promise<Ranked[]>
 }
 
 /**
@@ -116,6 +118,8 @@ export declare class Reranker {
 export declare class FunctionReranker extends Reranker {
   constructor(score: (query: string, texts: string[]) => Promise<Scores>, options?: ScoringOptions)
   score(query: string, texts: string[]): Promise<Scores>
+  /** The texts' indices and scores, best first (ties keep input order). */
+  rank(query: string, texts: string[], options?: RankOptions): Promise<Ranked[]>
 }
 
 /**
@@ -303,13 +307,15 @@ export interface Ranked {
  * (cross-encoders, ColBERT). The model loads on first use (or with `create` /
  * `load`); a failed load is retried by the next call.
  */
-export declare class ModelReranker extends Reranker {
+export declare abstract class ModelReranker extends Reranker {
   /** The `model` option: a folder or a Hugging Face id. */
   readonly model: string
   /** Loads the model now (downloading it if needed). */
   load(): Promise<void>
   /** One score per text, in input order; null reads as the empty text. */
   score(query: string, texts: Array<string | null | undefined>): Promise<Float32Array>
+  /** The texts' indices and scores, best first (ties keep input order). */
+  rank(query: string, texts: Array<string | null | undefined>, options?: RankOptions): Promise<Ranked[]>
 }
 
 /**
@@ -376,11 +382,13 @@ export interface HostedServiceOptions extends ServiceOptions {
  * connections are retried with exponential backoff. Errors carry the HTTP
  * status and the service's message, never the key.
  */
-export declare class ServiceReranker extends Reranker {
+export declare abstract class ServiceReranker extends Reranker {
   /** The `topN` option. */
   readonly topN: number | undefined
   /** One score per text, in input order. */
   score(query: string, texts: Array<string | null | undefined>, options?: ScoreOptions): Promise<Float64Array>
+  /** The texts' indices and scores, best first (ties keep input order); `signal` cancels. */
+  rank(query: string, texts: Array<string | null | undefined>, options?: RankOptions & ScoreOptions): Promise<Ranked[]>
 }
 
 /**
@@ -533,3 +541,30 @@ export declare class AnswerdotaiRerankers extends ColbertReranker {
   static create(options?: ColbertOptions & { modelType?: 'colbert' }): Promise<AnswerdotaiRerankers>
   readonly modelType: 'colbert'
 }
+
+/** What `rerankQuery` needs of a `@lancedb/lancedb` query builder. */
+export interface LanceDbQuery {
+  withRowId(): this
+  toArrow(): Promise<TableLike>
+}
+
+/**
+ * Reranks a LanceDB vector or full-text query. LanceDB's `.rerank(r)` applies
+ * rerankers to hybrid queries (`nearestTo(v).fullTextSearch(q)`) only: on a
+ * vector-only or full-text-only query it does nothing. `rerankQuery` runs
+ * the query with row ids and calls `reranker.rerankVector(text, results)`
+ * (a `nearestTo` query) or `reranker.rerankFts(text, results)`, as LanceDB
+ * Python does. A hybrid query is refused: pass the reranker to its `.rerank()`.
+ *
+ * @example
+ * ```ts
+ * const reranker = new CrossEncoderReranker()
+ * const batch = await rerankQuery(table.query().nearestTo(vector).limit(50), 'what is lancedb', reranker)
+ * const top = batch.toArray().slice(0, 10)
+ * ```
+ */
+export declare function rerankQuery(
+  query: LanceDbQuery,
+  text: string,
+  reranker: Pick<Reranker, 'rerankVector' | 'rerankFts'>,
+): Promise<import('apache-arrow').RecordBatch>

@@ -9,6 +9,7 @@ const { ColbertReranker, AnswerdotaiRerankers } = require('./lib/colbert.js')
 const { ServiceReranker, CohereReranker, JinaReranker, VoyageAIReranker, OpenaiReranker, WatsonxReranker, HttpReranker } = require('./lib/services.js')
 const { ModelReranker } = require('./lib/model-reranker.js')
 const { RerankerPipeline } = require('./lib/pipeline.js')
+const { rerankQuery } = require('./lib/query.js')
 
 module.exports = {
   Reranker,
@@ -29,4 +30,5 @@ module.exports = {
   WatsonxReranker,
   HttpReranker,
   RerankerPipeline,
+  rerankQuery,
 }

@@ -2,7 +2,7 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const arrow = require('apache-arrow')
-const arrowLatest = require('apache-arrow-latest')
+const arrow21 = require('apache-arrow-21')
 const lancerank = require('..')
 const { RRFReranker, LinearCombinationReranker, MRRReranker, Reranker } = lancerank
 const { vectorSet, ftsSet, column, assertClose } = require('./helpers.js')
@@ -76,8 +76,8 @@ test('accepts Tables, IPC stream and file bytes, and batches from another apache
     [new arrow.Table(vec), new arrow.Table(fts)],
     [arrow.tableToIPC(new arrow.Table(vec), 'stream'), arrow.tableToIPC(new arrow.Table(fts), 'file')],
     [Buffer.from(arrow.tableToIPC(new arrow.Table(vec), 'file')), fts],
-    [vectorSet(VEC, undefined, arrowLatest), ftsSet(FTS, undefined, arrowLatest)],
-    [new arrowLatest.Table(vectorSet(VEC, undefined, arrowLatest)), ftsSet(FTS)],
+    [vectorSet(VEC, undefined, arrow21), ftsSet(FTS, undefined, arrow21)],
+    [new arrow21.Table(vectorSet(VEC, undefined, arrow21)), ftsSet(FTS)],
   ]
   for (const [v, f] of inputs) {
     assert.deepEqual(column(await rrf.rerankHybrid('q', v, f), '_rowid'), expected)

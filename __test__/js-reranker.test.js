@@ -45,9 +45,34 @@ test("returnScore, column, rerankVector and rerankFts follow LanceDB Python's mo
     .rerankVector('q', titled)
   assert.deepEqual(seen, ['a', 'abc', '']) // null texts score as the empty string
   assert.deepEqual(out.toArray().map((r) => r.title), ['abc', 'a', null])
-  await assert.rejects(new FunctionReranker(byLength, { column: 'body' }).rerankVector('q', titled), /vector results: column `body` is missing \(columns found: title, _distance\); choose the text column with the `column` option/)
+  await assert.rejects(new FunctionReranker(byLength, { column: 'body' }).rerankVector('q', titled), /vector results: column `body` is missing \(columns found: title, _distance\); choose the text column with the `column` option \(LanceDB returns only the selected columns: a `\.select\(\[\.\.\.\]\)` must include it\)/)
   const numeric = arrow.tableFromArrays({ text: Int32Array.from([1]), _rowid: BigUint64Array.from([1n]) })
   await assert.rejects(new FunctionReranker(byLength).rerankVector('q', numeric), /column `text` has type Int32, expected a string type/)
+})
+
+test('dictionary-encoded and large text columns score like plain text', async () => {
+  const texts = ['bb', null, 'a', 'bb', 'cccc']
+  const ids = BigUint64Array.from([1n, 2n, 3n, 4n, 5n])
+  const dictionary = arrow.tableFromArrays({ text: texts, _rowid: ids, _distance: Float32Array.from([1, 2, 3, 4, 5]) })
+  assert.match(String(dictionary.schema.fields[0].type), /^Dictionary<Int32, Utf8>/)
+  const large = arrow.tableFromArrays({ text: arrow.vectorFromArray(texts, new arrow.LargeUtf8()), _rowid: ids, _distance: Float32Array.from([1, 2, 3, 4, 5]) })
+  const plain = arrow.tableFromArrays({ text: arrow.vectorFromArray(texts, new arrow.Utf8()), _rowid: ids, _distance: Float32Array.from([1, 2, 3, 4, 5]) })
+  for (const table of [dictionary, large, plain]) {
+    const seen = []
+    const out = await new FunctionReranker(async (q, t) => { seen.push(...t); return t.map((x) => x.length) }).rerankVector('q', table)
+    assert.deepEqual(seen, ['bb', '', 'a', 'bb', 'cccc'], String(table.schema.fields[0].type))
+    assert.deepEqual(column(out, '_rowid'), [5, 1, 4, 3, 2])
+  }
+})
+
+test('rank() is where scoring is: not on fusion rerankers or pipelines; abstract bases say what they are', async () => {
+  const { FusionReranker, ModelReranker, ServiceReranker } = require('..')
+  assert.equal(new RRFReranker().rank, undefined)
+  assert.equal(new RerankerPipeline([new RRFReranker()]).rank, undefined)
+  assert.deepEqual(await new FunctionReranker(byLength).rank('q', ['a', 'ccc', 'bb'], { topN: 2 }), [{ index: 1, score: 3 }, { index: 2, score: 2 }])
+  assert.throws(() => new ModelReranker({}), /ModelReranker is an abstract base class: construct CrossEncoderReranker or ColbertReranker/)
+  assert.throws(() => new ServiceReranker({}), /ServiceReranker is an abstract base class: construct CohereReranker, JinaReranker/)
+  assert.throws(() => new FusionReranker({}), /FusionReranker is an abstract base class: construct RRFReranker/)
 })
 
 test('rerankMultivector keeps every row, or the best-scored copy of each _rowid', async () => {

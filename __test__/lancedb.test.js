@@ -134,3 +134,38 @@ test('a ColbertReranker on the fixture ColBERT model in a LanceDB hybrid query',
   const after = await reranker.stats()
   assert.ok(after.hits - before.hits >= rows.length, `${JSON.stringify(before)} → ${JSON.stringify(after)}`)
 })
+
+test('rerankQuery reranks vector-only and full-text-only queries, which LanceDB\'s .rerank() leaves alone', async (t) => {
+  const { rerankQuery } = require('..')
+  const table = await openTable(t)
+  const calls = []
+  const byLength = new FunctionReranker(async (query, texts) => {
+    calls.push(query)
+    return texts.map((x) => x.length)
+  })
+  // What LanceDB does: a vector-only query never calls the reranker.
+  const untouched = await table.query().nearestTo([0.1, 0.9, 0.2, 0.8]).rerank(byLength).limit(5).toArray()
+  assert.equal(calls.length, 0)
+  assert.ok(!('_relevance_score' in untouched[0]))
+
+  const vector = await rerankQuery(table.query().nearestTo([0.1, 0.9, 0.2, 0.8]).limit(8), 'river', byLength)
+  assert.equal(vector.numRows, 8)
+  const rows = vector.toArray()
+  assert.deepEqual(rows.map((r) => r._relevance_score), rows.map((r) => r.text.length).sort((a, b) => b - a))
+  assert.ok(vector.schema.fields.some((f) => f.name === '_rowid'))
+  const fts = (await rerankQuery(table.query().fullTextSearch('river').limit(4), 'river', byLength)).toArray()
+  assert.equal(fts.length, 4)
+  assert.ok(fts.every((r) => r.text.includes('river')))
+  assert.deepEqual(calls, ['river', 'river'])
+
+  // A cross-encoder on the vector query scores the same texts as score() does.
+  const ce = await CrossEncoderReranker.create({ model: path.join(__dirname, 'fixtures', 'ce-identity') })
+  const scored = (await rerankQuery(table.query().nearestTo([0.1, 0.9, 0.2, 0.8]).limit(6), 'river', ce)).toArray()
+  const expected = await ce.score('river', scored.map((r) => r.text))
+  scored.forEach((r, i) => assert.ok(Math.abs(r._relevance_score - expected[i]) < 1e-5))
+
+  await assert.rejects(rerankQuery(table.query().nearestTo([0.1, 0.9, 0.2, 0.8]).fullTextSearch('river'), 'river', byLength), /this is a hybrid query .* use query\.rerank\(reranker\)/)
+  await assert.rejects(rerankQuery(table, 'river', byLength), /rerankQuery: expected a LanceDB query/)
+  await assert.rejects(rerankQuery(table.query().nearestTo([0, 0, 0, 1]), 42, byLength), /rerankQuery: expected the query text as a string, got a number/)
+  await assert.rejects(rerankQuery(table.query().nearestTo([0, 0, 0, 1]), 'river', {}), /rerankQuery: expected a reranker with rerankVector and rerankFts/)
+})

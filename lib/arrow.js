@@ -5,8 +5,13 @@
 //
 // Batches are recognised by shape, never with `instanceof`: the caller's
 // apache-arrow is often another copy than ours (LanceDB passes batches made
-// by its own). Foreign objects are re-wrapped, without copying their
-// buffers, in this copy's classes before they are written.
+// by its own; an ESM app's `import` loads another copy than our `require`
+// even of the same version). apache-arrow 21 answers `instanceof` across
+// copies for some classes and not for others, so whether an object is this
+// copy's is asked of its prototype chain. Foreign objects are re-wrapped,
+// without copying their buffers, in this copy's classes before they are
+// written; the result is handed back in the classes of the copy the input
+// batches came from (see `adopt`).
 
 // Loaded on first use: it costs ~35 ms and ~15 MB, which `score()`-only and
 // IPC-bytes users (serverless cold starts) need not pay.
@@ -36,9 +41,14 @@ function isTable(value) {
   return value != null && typeof value === 'object' && isSchema(value.schema) && Array.isArray(value.batches)
 }
 
+/** Whether `value` is an instance of this copy's `Class` (not any copy's). */
+function ours(value, Class) {
+  return Class.prototype.isPrototypeOf(value)
+}
+
 // A foreign DataType → the same type in this copy, by its Arrow type id.
 function rewrapType(type) {
-  if (type instanceof arrow.DataType) return type
+  if (ours(type, arrow.DataType)) return type
   switch (type.typeId) {
     case arrow.Type.Null: return new arrow.Null()
     case arrow.Type.Int: return new arrow.Int(type.isSigned, type.bitWidth)
@@ -68,12 +78,12 @@ function rewrapType(type) {
 }
 
 function rewrapField(f) {
-  return f instanceof arrow.Field ? f : new arrow.Field(f.name, rewrapType(f.type), f.nullable, f.metadata)
+  return ours(f, arrow.Field) ? f : new arrow.Field(f.name, rewrapType(f.type), f.nullable, f.metadata)
 }
 
 // Foreign Data → this copy's Data over the same buffers.
 function rewrapData(data) {
-  if (data instanceof arrow.Data) return data
+  if (ours(data, arrow.Data)) return data
   const dictionary = data.dictionary == null
     ? undefined
     : new arrow.Vector(data.dictionary.data.map(rewrapData))
@@ -89,14 +99,14 @@ function rewrapData(data) {
 }
 
 function rewrapSchema(schema) {
-  return schema instanceof arrow.Schema ? schema : new arrow.Schema(schema.fields.map(rewrapField), schema.metadata)
+  return ours(schema, arrow.Schema) ? schema : new arrow.Schema(schema.fields.map(rewrapField), schema.metadata)
 }
 
 // Zero-row batches are left out: the schema alone says the result is empty.
 function rewrapBatches(batches, schema) {
   return batches
     .filter((b) => b.numRows > 0)
-    .map((b) => (b instanceof arrow.RecordBatch ? b : new arrow.RecordBatch(schema, rewrapData(b.data))))
+    .map((b) => (ours(b, arrow.RecordBatch) ? b : new arrow.RecordBatch(schema, rewrapData(b.data))))
 }
 
 /**
@@ -136,9 +146,98 @@ function toIpc(value, name) {
   return Array.isArray(chunks) && chunks.every(isBytes) ? chunks : [writer.toUint8Array(true)]
 }
 
-/** IPC bytes from the native layer (always one batch) → that RecordBatch. */
-function fromIpc(bytes) {
-  return arrow.tableFromIPC(bytes).batches[0]
+/** The first batch of a caller's RecordBatch or Table, else undefined. */
+function batchOf(value) {
+  return isRecordBatch(value) ? value : isTable(value) ? value.batches[0] : undefined
+}
+
+/**
+ * The classes of the apache-arrow copy `batch` (a caller's) was made with,
+ * read off its objects, and the types the inputs made with that copy hold,
+ * by column name and by their text (e.g. `Float32`).
+ */
+function foreignCopy(batch, inputs) {
+  const copy = {
+    RecordBatch: batch.constructor,
+    Schema: batch.schema.constructor,
+    Field: batch.schema.fields[0].constructor,
+    Data: batch.data.constructor,
+    Struct: batch.data.type.constructor,
+    Vector: batch.getChildAt(0).constructor,
+    byName: new Map(),
+    byText: new Map(),
+  }
+  const visit = (type) => {
+    if (!copy.byText.has(String(type))) copy.byText.set(String(type), type)
+    for (const child of type.children ?? []) visit(child.type)
+    if (type.dictionary != null) visit(type.dictionary)
+  }
+  for (const input of inputs) {
+    const b = batchOf(input)
+    if (b === undefined || b.constructor !== copy.RecordBatch) continue
+    for (const field of b.schema.fields) {
+      if (!copy.byName.has(field.name)) copy.byName.set(field.name, field.type)
+      visit(field.type)
+    }
+  }
+  return copy
+}
+
+/**
+ * This copy's type → the foreign copy's equal type: the input column of
+ * that name, else any input type written the same, else (for types without
+ * children) a foreign object of the same class built from an input type
+ * with the same type id. Undefined when the inputs hold nothing to build it from.
+ */
+function foreignType(copy, type, name) {
+  const text = String(type)
+  const named = name === undefined ? undefined : copy.byName.get(name)
+  if (named !== undefined && String(named) === text && named.typeId === type.typeId) return named
+  const same = copy.byText.get(text)
+  if (same !== undefined && same.typeId === type.typeId) return same
+  if ((type.children ?? []).length > 0 || type.dictionary != null) return undefined
+  for (const other of copy.byText.values()) {
+    if (other.typeId === type.typeId && (other.children ?? []).length === 0) {
+      return Object.create(Object.getPrototypeOf(other), Object.getOwnPropertyDescriptors(type))
+    }
+  }
+  return undefined
+}
+
+/** This copy's Data → the foreign copy's Data of `type`, over the same buffers. */
+function adoptData(copy, data, type) {
+  const children = (data.children ?? []).map((child, i) => adoptData(copy, child, type.children[i].type))
+  const dictionary = data.dictionary == null
+    ? undefined
+    : new copy.Vector(data.dictionary.data.map((d) => adoptData(copy, d, type.dictionary)))
+  return new copy.Data(type, data.offset, data.length, data.nullCount,
+    [data.valueOffsets, data.values, data.nullBitmap, data.typeIds], children, dictionary)
+}
+
+/**
+ * `batch` (this copy's) in the foreign copy's classes, so that the caller's
+ * own apache-arrow (LanceDB's, when it calls a reranker) can read and write
+ * it; `batch` itself when a column's type cannot be built in that copy.
+ */
+function adopt(batch, copy) {
+  const types = batch.schema.fields.map((f) => foreignType(copy, f.type, f.name))
+  if (types.includes(undefined)) return batch
+  const fields = batch.schema.fields.map((f, i) => new copy.Field(f.name, types[i], f.nullable, f.metadata))
+  const data = new copy.Data(new copy.Struct(fields), 0, batch.numRows, 0, [undefined, undefined, undefined],
+    batch.data.children.map((child, i) => adoptData(copy, child, types[i])))
+  return new copy.RecordBatch(new copy.Schema(fields, batch.schema.metadata), data)
+}
+
+/**
+ * IPC bytes from the native layer (always one batch) → that RecordBatch, in
+ * the classes of the apache-arrow copy the first of `inputs` (the caller's
+ * batches or tables) was made with; this copy's when the inputs were bytes.
+ */
+function fromIpc(bytes, inputs = []) {
+  const batch = arrow.tableFromIPC(bytes).batches[0]
+  const first = inputs.map(batchOf).find((b) => b !== undefined && b.schema.fields.length > 0)
+  if (first === undefined || ours(first, arrow.RecordBatch)) return batch
+  return adopt(batch, foreignCopy(first, inputs))
 }
 
 module.exports = { toIpc, fromIpc, isRecordBatch, isTable }

@@ -1,7 +1,7 @@
 'use strict'
 // `FunctionReranker`: a reranker from a plain `async (query, texts) => scores`.
 
-const { Reranker } = require('./reranker.js')
+const { Reranker, rankByScore } = require('./reranker.js')
 
 class FunctionReranker extends Reranker {
   #fn
@@ -20,6 +20,11 @@ class FunctionReranker extends Reranker {
 
   score(query, texts) {
     return this.#fn(query, texts)
+  }
+
+  /** The texts' indices and scores, best first (ties keep input order); `topN` keeps the first n. */
+  rank(query, texts, options) {
+    return rankByScore(this, query, texts, options)
   }
 }
 

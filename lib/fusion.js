@@ -10,13 +10,16 @@ const native = Symbol('native')
 
 class FusionReranker extends Reranker {
   constructor(inner) {
+    if (new.target === FusionReranker) {
+      throw new TypeError('FusionReranker is an abstract base class: construct RRFReranker, LinearCombinationReranker or MRRReranker')
+    }
     super()
     Object.defineProperty(this, native, { value: inner })
   }
 
   /** Fuses vector and full-text results; resolves to an apache-arrow RecordBatch. */
   async rerankHybrid(query, vecResults, ftsResults) {
-    return fromIpc(await this.rerankHybridIpc(query, vecResults, ftsResults))
+    return fromIpc(await this.rerankHybridIpc(query, vecResults, ftsResults), [vecResults, ftsResults])
   }
 
   /** The same with IPC bytes in (stream or file format) and an IPC stream out. */
@@ -31,7 +34,7 @@ class FusionReranker extends Reranker {
    * per `_rowid`; false keeps every row, each with its row id's score.
    */
   async rerankMultivector(resultSets, query, options) {
-    return fromIpc(await this.rerankMultivectorIpc(resultSets, query, options))
+    return fromIpc(await this.rerankMultivectorIpc(resultSets, query, options), resultSets)
   }
 
   async rerankMultivectorIpc(resultSets, query, options) {

@@ -5,7 +5,7 @@
 // retries a failed load on the next call.
 
 const { settleOnnxRuntime } = require('./native.js')
-const { Reranker, nativeReranker } = require('./reranker.js')
+const { Reranker, nativeReranker, rankByScore } = require('./reranker.js')
 const { onnxRuntimeLibrary } = require('./onnx-runtime.js')
 const { describe, optionsObject, booleanOption, stringOption, limitedOption, checkQuery, textList } = require('./options.js')
 
@@ -48,6 +48,9 @@ class ModelReranker extends Reranker {
    * @param settings the subclass's options for its loader, `column` and `returnScore` added here
    */
   constructor(name, options, defaultModel, loader, settings) {
+    if (new.target === ModelReranker) {
+      throw new TypeError('ModelReranker is an abstract base class: construct CrossEncoderReranker or ColbertReranker (or extend Reranker for a model of your own)')
+    }
     const o = optionsObject(options, name)
     super({ column: o.column, returnScore: o.returnScore, topK: o.topK })
     this.#source = {
@@ -98,6 +101,11 @@ class ModelReranker extends Reranker {
     checkQuery(query)
     const list = textList(texts)
     return (await this[nativeReranker]()).score(query, list)
+  }
+
+  /** The texts' indices and scores, best first (ties keep input order); `topN` keeps the first n. */
+  rank(query, texts, options) {
+    return rankByScore(this, query, texts, options)
   }
 }
 

@@ -155,17 +155,20 @@ class Reranker {
 
   // Inputs are checked before a native model is loaded, so bad input is
   // reported as such even when loading would fail.
-  async #run(method, query, read, call) {
+  // The result comes back in the classes of the caller's apache-arrow copy
+  // (`given`: the caller's result sets).
+  async #run(method, query, given, read, call) {
     const scored = this[nativeReranker] === undefined ? this.#jsScored(method) : undefined
     checkQuery(query)
     const inputs = read()
-    return fromIpc(await call(scored ?? (await this[nativeReranker]()), inputs))
+    return fromIpc(await call(scored ?? (await this[nativeReranker]()), inputs), given)
   }
 
   async rerankHybrid(query, vecResults, ftsResults) {
     return this.#run(
       'rerankHybrid(query, vecResults, ftsResults)',
       query,
+      [vecResults, ftsResults],
       () => [toIpc(vecResults, 'vecResults'), toIpc(ftsResults, 'ftsResults')],
       (scored, [vec, fts]) => scored.rerankHybrid(query, vec, fts),
     )
@@ -175,6 +178,7 @@ class Reranker {
     return this.#run(
       'rerankVector(query, vecResults)',
       query,
+      [vecResults],
       () => required(vecResults, 'vecResults'),
       (scored, vec) => scored.rerankVector(query, vec),
     )
@@ -184,23 +188,10 @@ class Reranker {
     return this.#run(
       'rerankFts(query, ftsResults)',
       query,
+      [ftsResults],
       () => required(ftsResults, 'ftsResults'),
       (scored, fts) => scored.rerankFts(query, fts),
     )
-  }
-
-  /**
-   * The texts' indices and scores from `score`, best first (ties keep input
-   * order); `topN` keeps the first n. Other options go to `score`.
-   */
-  async rank(query, texts, options) {
-    const o = optionsObject(options, 'rank')
-    const topN = limitedOption(o, 'topN')
-    if (typeof this.score !== 'function') throw new Error(`${this.constructor.name} does not implement rank: implement score(query, texts)`)
-    const scores = await this.score(query, texts, o)
-    const ranked = Array.from(scores, (score, index) => ({ index, score: Number(score) }))
-    ranked.sort((a, b) => b.score - a.score || a.index - b.index)
-    return topN === undefined ? ranked : ranked.slice(0, topN)
   }
 
   /** `deduplicate` (default false) keeps the best-scored row of each `_rowid`. */
@@ -209,10 +200,25 @@ class Reranker {
     return this.#run(
       'rerankMultivector(resultSets, query, options)',
       query,
+      Array.isArray(resultSets) ? resultSets : [],
       () => resultSetList(resultSets),
       (scored, sets) => scored.rerankMultivector(query, sets, deduplicate),
     )
   }
+}
+
+/**
+ * `rank(query, texts, options)` of rerankers that score texts: the texts'
+ * indices and scores from `reranker.score`, best first (ties keep input
+ * order); `topN` keeps the first n. Other options go to `score`.
+ */
+async function rankByScore(reranker, query, texts, options) {
+  const o = optionsObject(options, 'rank')
+  const topN = limitedOption(o, 'topN')
+  const scores = await reranker.score(query, texts, o)
+  const ranked = Array.from(scores, (score, index) => ({ index, score: Number(score) }))
+  ranked.sort((a, b) => b.score - a.score || a.index - b.index)
+  return topN === undefined ? ranked : ranked.slice(0, topN)
 }
 
 function required(value, name) {
@@ -229,4 +235,4 @@ function resultSetList(resultSets) {
   return resultSets.map((set, i) => required(set, `resultSets[${i}]`))
 }
 
-module.exports = { Reranker, resultSetList, nativeReranker }
+module.exports = { Reranker, resultSetList, nativeReranker, rankByScore }

@@ -4,7 +4,7 @@
 // splitting and merging run in Rust; keys never reach a JavaScript property.
 
 const { NativeServiceReranker, NativeCancel } = require('./native.js')
-const { Reranker, nativeReranker } = require('./reranker.js')
+const { Reranker, nativeReranker, rankByScore } = require('./reranker.js')
 const { describe, optionsObject, booleanOption, stringOption, checkQuery, limitedOption, textList, signalOption } = require('./options.js')
 
 /** Runs `call(cancel)`, cancelling it when `signal` aborts; rejects with the signal's reason then. */
@@ -60,6 +60,9 @@ class ServiceReranker extends Reranker {
   #signal
 
   constructor(name, options, target) {
+    if (new.target === ServiceReranker) {
+      throw new TypeError('ServiceReranker is an abstract base class: construct CohereReranker, JinaReranker, VoyageAIReranker, OpenaiReranker, WatsonxReranker or HttpReranker')
+    }
     const o = optionsObject(options, name)
     super({ column: o.column, returnScore: o.returnScore, topK: o.topK })
     /** Rows kept after reranking (all when undefined). */
@@ -91,6 +94,11 @@ class ServiceReranker extends Reranker {
     const list = textList(texts)
     const signal = signalOption(optionsObject(options, 'score')) ?? this.#signal
     return withSignal(signal, (cancel) => this.#native.score(query, list, cancel))
+  }
+
+  /** The texts' indices and scores, best first (ties keep input order); `topN` keeps the first n, `signal` cancels. */
+  rank(query, texts, options) {
+    return rankByScore(this, query, texts, options)
   }
 }
 

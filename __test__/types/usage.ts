@@ -22,6 +22,9 @@ import {
   JinaReranker,
   type Ranked,
   type ReturnScore,
+  ModelReranker,
+  ServiceReranker,
+  rerankQuery,
 } from 'lancerank'
 
 async function hybrid(table: lancedb.Table, vector: number[]): Promise<Record<string, unknown>[]> {
@@ -99,4 +102,20 @@ async function colbert(table: lancedb.Table): Promise<number> {
   const small = new AnswerdotaiRerankers({ modelType: 'colbert', queryLength: 'dynamic' })
   const scores: Float32Array = await small.score('q', ['a'])
   return rows.length + (stats?.hitRate ?? 0) + scores.length
+}
+
+async function vectorOnly(table: lancedb.Table, vector: number[]): Promise<number> {
+  const reranker = new CrossEncoderReranker()
+  const batch: RecordBatch = await rerankQuery(table.query().nearestTo(vector).limit(50), 'what is lancedb', reranker)
+  const fts: RecordBatch = await rerankQuery(table.query().fullTextSearch('lancedb'), 'lancedb', new FunctionReranker(async (q, t) => t.map((x) => x.length)))
+  return batch.numRows + fts.numRows
+}
+
+function declaredWhereItWorks(): void {
+  // @ts-expect-error an abstract base: construct a cross-encoder or ColBERT reranker
+  new ModelReranker({})
+  // @ts-expect-error an abstract base: construct a service's reranker
+  new ServiceReranker({})
+  // @ts-expect-error fusion rerankers do not score texts, so they cannot rank them
+  void new RRFReranker().rank('q', ['a'])
 }

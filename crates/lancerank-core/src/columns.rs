@@ -106,11 +106,18 @@ fn first_null(array: &dyn Array) -> Option<usize> {
     (0..array.len()).find(|&i| array.is_null(i))
 }
 
-/// A string column, whichever of Arrow's string layouts it has.
+/// A string column, whichever of Arrow's string layouts it has, plain or
+/// dictionary-encoded (what apache-arrow's `tableFromArrays` makes of strings).
 pub enum TextColumn<'a> {
     Utf8(&'a arrow_array::StringArray),
     LargeUtf8(&'a arrow_array::LargeStringArray),
     Utf8View(&'a arrow_array::StringViewArray),
+    Dictionary {
+        array: &'a dyn Array,
+        /// Each row's index into `values` (arbitrary where the row is null).
+        keys: Vec<usize>,
+        values: Box<TextColumn<'a>>,
+    },
 }
 
 impl TextColumn<'_> {
@@ -120,12 +127,60 @@ impl TextColumn<'_> {
             Self::Utf8(a) => (a.is_null(row), a.value(row)),
             Self::LargeUtf8(a) => (a.is_null(row), a.value(row)),
             Self::Utf8View(a) => (a.is_null(row), a.value(row)),
+            Self::Dictionary {
+                array,
+                keys,
+                values,
+            } => {
+                return match keys.get(row) {
+                    Some(&key) if array.is_valid(row) && key < values.len() => values.text(key),
+                    _ => "",
+                }
+            }
         };
         if null {
             ""
         } else {
             value
         }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Self::Utf8(a) => a.len(),
+            Self::LargeUtf8(a) => a.len(),
+            Self::Utf8View(a) => a.len(),
+            Self::Dictionary { keys, .. } => keys.len(),
+        }
+    }
+
+    fn of(array: &dyn Array) -> Option<TextColumn<'_>> {
+        Some(match array.data_type() {
+            DataType::Utf8 => TextColumn::Utf8(array.as_string::<i32>()),
+            DataType::LargeUtf8 => TextColumn::LargeUtf8(array.as_string::<i64>()),
+            DataType::Utf8View => TextColumn::Utf8View(array.as_string_view()),
+            DataType::Dictionary(_, value_type)
+                if matches!(
+                    value_type.as_ref(),
+                    DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+                ) =>
+            {
+                let dictionary = array.as_any_dictionary();
+                let values = TextColumn::of(dictionary.values().as_ref())?;
+                TextColumn::Dictionary {
+                    array,
+                    // `normalized_keys` wants at least one value; with none,
+                    // every row is null.
+                    keys: if values.len() == 0 {
+                        Vec::new()
+                    } else {
+                        dictionary.normalized_keys()
+                    },
+                    values: Box::new(values),
+                }
+            }
+            _ => return None,
+        })
     }
 }
 
@@ -140,20 +195,16 @@ pub fn text_column<'a>(
             batch,
             input,
             column,
-            "; choose the text column with the `column` option",
+            "; choose the text column with the `column` option (LanceDB returns only the \
+             selected columns: a `.select([...])` must include it)",
         )
     })?;
-    match array.data_type() {
-        DataType::Utf8 => Ok(TextColumn::Utf8(array.as_string::<i32>())),
-        DataType::LargeUtf8 => Ok(TextColumn::LargeUtf8(array.as_string::<i64>())),
-        DataType::Utf8View => Ok(TextColumn::Utf8View(array.as_string_view())),
-        other => Err(Error::ColumnType {
-            input: input.to_string(),
-            column: column.to_string(),
-            found: other.clone(),
-            expected: "a string type (Utf8, LargeUtf8 or Utf8View)",
-        }),
-    }
+    TextColumn::of(array.as_ref()).ok_or_else(|| Error::ColumnType {
+        input: input.to_string(),
+        column: column.to_string(),
+        found: array.data_type().clone(),
+        expected: "a string type (Utf8, LargeUtf8 or Utf8View, plain or dictionary-encoded)",
+    })
 }
 
 /// Checks that a score column, where present, is floating point.
@@ -200,4 +251,57 @@ pub fn scores(batch: &RecordBatch, input: &str, column: &str) -> Result<Vec<Opti
         });
     }
     Ok(values)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow_array::types::Int32Type;
+    use arrow_array::{DictionaryArray, Int32Array, StringArray};
+    use arrow_schema::{Field, Schema};
+
+    use super::*;
+
+    fn batch_of(array: arrow_array::ArrayRef) -> RecordBatch {
+        let schema = Schema::new(vec![Field::new("text", array.data_type().clone(), true)]);
+        RecordBatch::try_new(Arc::new(schema), vec![array]).unwrap()
+    }
+
+    #[test]
+    fn dictionary_text_reads_like_plain_text() {
+        let dictionary = DictionaryArray::<Int32Type>::try_new(
+            Int32Array::from(vec![Some(1), None, Some(0), Some(1)]),
+            Arc::new(StringArray::from(vec![Some("river"), Some("lake")])),
+        )
+        .unwrap();
+        let batch = batch_of(Arc::new(dictionary));
+        let column = text_column(&batch, "vector results", "text").unwrap();
+        let texts: Vec<&str> = (0..4).map(|row| column.text(row)).collect();
+        assert_eq!(texts, ["lake", "", "river", "lake"]);
+    }
+
+    #[test]
+    fn dictionary_without_values_is_all_empty_texts() {
+        let dictionary = DictionaryArray::<Int32Type>::try_new(
+            Int32Array::from(vec![None, None]),
+            Arc::new(StringArray::from(Vec::<Option<&str>>::new())),
+        )
+        .unwrap();
+        let batch = batch_of(Arc::new(dictionary));
+        let column = text_column(&batch, "vector results", "text").unwrap();
+        assert_eq!([column.text(0), column.text(1)], ["", ""]);
+    }
+
+    #[test]
+    fn dictionary_of_numbers_is_refused_naming_the_column() {
+        let dictionary = DictionaryArray::<Int32Type>::try_new(
+            Int32Array::from(vec![Some(0)]),
+            Arc::new(Int32Array::from(vec![7])),
+        )
+        .unwrap();
+        let batch = batch_of(Arc::new(dictionary));
+        let err = text_column(&batch, "vector results", "text").err().unwrap();
+        assert!(err.to_string().contains("column `text`"), "{err}");
+    }
 }
