@@ -162,21 +162,34 @@ export declare abstract class FusionReranker extends Reranker {
   rerankFts(query: string, ftsResults: ResultSet): Promise<never>
 }
 
+/**
+ * Per-list weights of a fusion: `{ vector, fts }` for `rerankHybrid` (a side
+ * left out weighs 1), or one number per result set for `rerankMultivector`.
+ * Finite, ≥ 0, not all 0.
+ */
+export type FusionWeights = { vector?: number; fts?: number } | number[]
+
 export interface RRFOptions {
   /** The rank constant; finite and greater than 0. Default 60. */
   k?: number
+  /** Each list's weight wᵢ in Σ wᵢ / (k + rank). Default: 1 each (today's RRF, bit for bit). */
+  weights?: FusionWeights
+  /** Only each list's first N rows take part (Elasticsearch's `rank_window_size`); rows in no window are dropped. Default: all. */
+  rankWindowSize?: number
   returnScore?: ReturnScore
 }
 
 /**
- * Reciprocal rank fusion: score = Σ 1 / (k + rank), rank counted from 1 in
+ * Reciprocal rank fusion: score = Σ wᵢ / (k + rank), rank counted from 1 in
  * each list (LanceDB Python's convention; LanceDB's TypeScript and Rust
- * `RRFReranker` count from 0).
+ * `RRFReranker` count from 0), wᵢ = 1 unless `weights` says otherwise.
  *
  * @example
  * ```ts
  * const reranker = new RRFReranker({ k: 60 })
  * const rows = await table.query().nearestTo(vector).fullTextSearch('river').rerank(reranker).toArray()
+ * // Elasticsearch's weighted RRF retriever: full-text counts double, top 100 of each list.
+ * const weighted = new RRFReranker({ k: 10, weights: { vector: 1, fts: 2 }, rankWindowSize: 100 })
  * ```
  */
 export declare class RRFReranker extends FusionReranker {
@@ -209,6 +222,62 @@ export interface MRROptions {
 /** Mean reciprocal rank: weightVector / rank_v + weightFts / rank_f (a side without the row adds 0). */
 export declare class MRRReranker extends FusionReranker {
   constructor(options?: MRROptions)
+}
+
+/**
+ * How each list's scores are normalised before they are combined:
+ * - `'minmax'`: (s − min) / (max − min), all equal → 0 (Weaviate's relative score fusion, ranx `min-max`)
+ * - `'dbsf'`: (s − (μ − 3σ)) / 6σ with the sample σ, clamped to [0, 1]; one row or all equal → 0.5 (Qdrant's DBSF)
+ * - `'zscore'`: (s − μ) / σ, population σ (ranx `zmuv`, OpenSearch `z_score`)
+ * - `'l2'`: s / √Σs² (OpenSearch `l2`)
+ * - `'max'`: s / max (ranx `max`)
+ * - `'sum'`: (s − min) / Σ(s − min) (ranx `sum`)
+ * - `'rank'`: 1 − i / n for the i-th row (from 0) of n (ranx `rank`)
+ *
+ * The vector side's score is 1 − `_distance` (cosine similarity for cosine
+ * distance); `'max'`, `'sum'` and `'l2'` assume scores ≥ 0, which distances above 1 break.
+ */
+export type Normalization = 'minmax' | 'dbsf' | 'zscore' | 'l2' | 'max' | 'sum' | 'rank'
+
+/**
+ * How a row's normalised scores (one per list; `fill` where the row is
+ * missing) become one, with weights wᵢ:
+ * - `'sum'`: Σ wᵢ·sᵢ (ranx `wsum`; `sum` with unit weights)
+ * - `'mnz'`: Σ wᵢ·sᵢ × the number of lists holding the row (CombMNZ; ranx `mnz` with unit weights)
+ * - `'arithmetic'`: Σ wᵢ·sᵢ / Σ wᵢ (OpenSearch `arithmetic_mean`)
+ * - `'geometric'`: exp(Σ wᵢ·ln sᵢ / Σ wᵢ) over lists where sᵢ > 0, else 0 (OpenSearch `geometric_mean`)
+ * - `'harmonic'`: Σ wᵢ / Σ (wᵢ / sᵢ) over lists where sᵢ > 0, else 0 (OpenSearch `harmonic_mean`)
+ */
+export type Combination = 'sum' | 'mnz' | 'arithmetic' | 'geometric' | 'harmonic'
+
+export interface ScoreFusionOptions {
+  /** Default `'minmax'`. */
+  normalization?: Normalization
+  /** Default `'sum'`. */
+  combination?: Combination
+  /** Default: 1 each. */
+  weights?: FusionWeights
+  /** The normalised score of a row missing from a list (or null there). Default 0. */
+  fill?: number
+  returnScore?: ReturnScore
+}
+
+/**
+ * Score fusion: each list's scores normalised, then combined per row.
+ * Multivector sets use `_score` where they have it, else 1 − `_distance`.
+ * A row id repeated within one list counts at its first row.
+ *
+ * @example
+ * ```ts
+ * // Weaviate's relative score fusion, alpha 0.75:
+ * const weaviate = new ScoreFusionReranker({ normalization: 'minmax', weights: { vector: 0.75, fts: 0.25 } })
+ * // Qdrant's distribution-based score fusion:
+ * const qdrant = new ScoreFusionReranker({ normalization: 'dbsf' })
+ * const rows = await table.query().nearestTo(vector).fullTextSearch('river').rerank(qdrant).toArray()
+ * ```
+ */
+export declare class ScoreFusionReranker extends FusionReranker {
+  constructor(options?: ScoreFusionOptions)
 }
 
 /** A download's progress, reported about every 100 ms and once a file is complete. */
@@ -568,3 +637,126 @@ export declare function rerankQuery(
   text: string,
   reranker: Pick<Reranker, 'rerankVector' | 'rerankFts'>,
 ): Promise<import('apache-arrow').RecordBatch>
+
+/** Runs and relevance judgements in ranx/trec form: `{ [queryId]: { [docId]: score or relevance } }`. */
+export type RankedRuns = Record<string, Record<string, number>>
+
+/**
+ * A metric as ranx names it: `ndcg@k`, `mrr@k`, `recall@k`, `precision@k`,
+ * `map@k`, `hit_rate@k`; without `@k`, the whole ranking; `-l2` counts as
+ * relevant only documents judged 2 or more (default 1).
+ */
+export type MetricName = `${'ndcg' | 'mrr' | 'recall' | 'precision' | 'map' | 'hit_rate'}${'' | `@${number}`}${'' | `-l${number}`}`
+
+export interface EvaluateOptions {
+  /** Add each metric's value per query (for significance tests). */
+  perQuery?: boolean
+}
+
+export type Evaluation<M extends string> = { [K in M]: number } & {
+  /** With `perQuery: true`: `{ [metric]: { [queryId]: value } }`. */
+  perQuery?: { [K in M]: Record<string, number> }
+}
+
+/**
+ * Scores `run` against `qrels` with trec_eval's definitions, as
+ * `ranx.evaluate` does: each metric's mean over the queries of `qrels` (a
+ * query missing from the run scores 0; a query without relevant documents
+ * scores 0; run queries without judgements are ignored). Ties in a run are
+ * broken by document id, descending, as trec_eval breaks them. nDCG's gain
+ * is the relevance itself. Runs on a Rust thread.
+ *
+ * @example
+ * ```ts
+ * const scores = await evaluate(run, qrels, ['ndcg@10', 'mrr@10', 'recall@50'])
+ * scores['ndcg@10'] // 0.64
+ * ```
+ */
+export declare function evaluate<M extends MetricName>(run: RankedRuns, qrels: RankedRuns, metrics: M | M[], options?: EvaluateOptions): Promise<Evaluation<M>>
+
+export interface RunFromBatchOptions {
+  /** The column of document ids (as strings in the run). Default `'_rowid'`. */
+  idColumn?: string
+  /** The score column. Default `'_relevance_score'`; `'_distance'` is negated (nearer scores higher). */
+  scoreColumn?: string
+}
+
+/**
+ * One query's run from a reranker's output (or any result batch): `{ [id]:
+ * score }`. A repeated id keeps its first row.
+ *
+ * @example
+ * ```ts
+ * run[queryId] = runFromBatch(await reranker.rerankHybrid(query, vec, fts), { idColumn: 'doc_id' })
+ * ```
+ */
+export declare function runFromBatch(batch: RecordBatchLike | TableLike, options?: RunFromBatchOptions): Record<string, number>
+
+/** One labelled query's result sets, as every reranker takes them. */
+export interface LabelledResults {
+  queryId: string
+  /** The query text (kept for rerankers that read it; fusion does not). */
+  query?: string
+  vector: MaybeResultSet
+  fts: MaybeResultSet
+}
+
+/**
+ * The search space of `tuneFusion`: a family set to `false` is left out; a
+ * list left out takes its default. Defaults: RRF `k` ∈ {10, 20, …, 100}
+ * (ranx's grid) × weights; linear `weight` ∈ {0, 0.1, …, 1} × `fill` ∈ {1};
+ * score fusion over every normalisation × combination × weights × `fill` ∈
+ * {0}; weights (w, 1 − w) for w ∈ {0, 0.1, …, 1} (ranx's grid). 506 configurations in all.
+ */
+export interface FusionSpace {
+  rrf?: false | { k?: number[]; weights?: Array<{ vector: number; fts: number }> }
+  linear?: false | { weight?: number[]; fill?: number[] }
+  scoreFusion?: false | { normalization?: Normalization[]; combination?: Combination[]; weights?: Array<{ vector: number; fts: number }>; fill?: number[] }
+}
+
+export interface TuneFusionOptions {
+  results: LabelledResults[]
+  /** Relevance judgements by query id, documents named by `idColumn`'s values. */
+  qrels: RankedRuns
+  /** The column of the result sets holding `qrels`' document ids (integers are written in decimal). Default `'_rowid'`. */
+  idColumn?: string
+  /** Default `'ndcg@10'`. */
+  metric?: MetricName
+  /** Cross-validation folds, from 2 to the number of queries (query i in fold i mod folds). Default 5. */
+  folds?: number
+  space?: FusionSpace
+}
+
+/** A configuration: the fusion reranker's class name and its constructor options. */
+export type FusionConfig =
+  | { reranker: 'RRFReranker'; options: { k: number; weights: { vector: number; fts: number } } }
+  | { reranker: 'LinearCombinationReranker'; options: { weight: number; fill: number } }
+  | { reranker: 'ScoreFusionReranker'; options: { normalization: Normalization; combination: Combination; weights: { vector: number; fts: number }; fill: number } }
+
+export interface TunedFusion {
+  /** The configuration best on all queries, ready to use. */
+  reranker: RRFReranker | LinearCombinationReranker | ScoreFusionReranker
+  config: FusionConfig
+  /** The cross-validated score of choosing this way: each query scored by the configuration chosen on the other folds. */
+  heldOut: number
+  /** The winner's mean score on all queries (optimistic: it was chosen on them). */
+  inSample: number
+  folds: number
+  /** Every configuration tried, in order, with its mean score on all queries. */
+  trials: Array<{ config: FusionConfig; inSample: number }>
+}
+
+/**
+ * Searches fusion configurations on labelled queries and cross-validates the
+ * choice: which fusion works best on your data, measured. A tie between
+ * configurations goes to the one tried last, as in `ranx.optimize_fusion`;
+ * on the same search space it picks the same winner.
+ *
+ * @example
+ * ```ts
+ * const tuned = await tuneFusion({ results, qrels, idColumn: 'doc_id', metric: 'ndcg@10', folds: 5 })
+ * console.log(tuned.config, tuned.heldOut)
+ * const rows = await table.query().nearestTo(v).fullTextSearch(q).rerank(tuned.reranker).toArray()
+ * ```
+ */
+export declare function tuneFusion(options: TuneFusionOptions): Promise<TunedFusion>

@@ -2,7 +2,7 @@
 // lancerank: LanceDB-compatible rerankers for Node.js, in Rust.
 
 const { Reranker } = require('./lib/reranker.js')
-const { FusionReranker, RRFReranker, LinearCombinationReranker, MRRReranker } = require('./lib/fusion.js')
+const { FusionReranker, RRFReranker, LinearCombinationReranker, MRRReranker, ScoreFusionReranker } = require('./lib/fusion.js')
 const { FunctionReranker } = require('./lib/function-reranker.js')
 const { CrossEncoderReranker } = require('./lib/cross-encoder.js')
 const { ColbertReranker, AnswerdotaiRerankers } = require('./lib/colbert.js')
@@ -10,6 +10,7 @@ const { ServiceReranker, CohereReranker, JinaReranker, VoyageAIReranker, OpenaiR
 const { ModelReranker } = require('./lib/model-reranker.js')
 const { RerankerPipeline } = require('./lib/pipeline.js')
 const { rerankQuery } = require('./lib/query.js')
+const { evaluate, runFromBatch, tuneFusion } = require('./lib/evaluation.js')
 
 module.exports = {
   Reranker,
@@ -17,6 +18,7 @@ module.exports = {
   RRFReranker,
   LinearCombinationReranker,
   MRRReranker,
+  ScoreFusionReranker,
   FunctionReranker,
   ModelReranker,
   CrossEncoderReranker,
@@ -31,4 +33,7 @@ module.exports = {
   HttpReranker,
   RerankerPipeline,
   rerankQuery,
+  evaluate,
+  runFromBatch,
+  tuneFusion,
 }

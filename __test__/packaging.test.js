@@ -17,8 +17,8 @@ test("require('lancerank') and import { RRFReranker } from 'lancerank' both work
   assert.equal(
     cjs.stdout.trim(),
     'AnswerdotaiRerankers,CohereReranker,ColbertReranker,CrossEncoderReranker,FunctionReranker,FusionReranker,HttpReranker,JinaReranker,' +
-      'LinearCombinationReranker,MRRReranker,ModelReranker,OpenaiReranker,RRFReranker,Reranker,RerankerPipeline,ServiceReranker,' +
-      'VoyageAIReranker,WatsonxReranker,rerankQuery',
+      'LinearCombinationReranker,MRRReranker,ModelReranker,OpenaiReranker,RRFReranker,Reranker,RerankerPipeline,ScoreFusionReranker,' +
+      'ServiceReranker,VoyageAIReranker,WatsonxReranker,evaluate,rerankQuery,runFromBatch,tuneFusion',
   )
   const esm = node(['--input-type=module', '-e', `
     import { RRFReranker, FunctionReranker } from 'lancerank'

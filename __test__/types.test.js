@@ -11,3 +11,10 @@ test('index.d.ts compiles under tsc --strict with LanceDB and apache-arrow', () 
   const run = spawnSync(process.execPath, [tsc, '-p', project], { encoding: 'utf8' })
   assert.equal(run.status, 0, `tsc failed:\n${run.stdout}${run.stderr}`)
 })
+
+test('index.d.ts declares exactly the values index.js exports', () => {
+  const fs = require('node:fs')
+  const dts = fs.readFileSync(path.join(__dirname, '..', 'index.d.ts'), 'utf8')
+  const declared = [...dts.matchAll(/^export declare (?:abstract )?(?:class|function) (\w+)/gm)].map((m) => m[1]).sort()
+  assert.deepEqual(declared, Object.keys(require('..')).sort())
+})

@@ -4,7 +4,7 @@
 const { NativeFusion } = require('./native.js')
 const { Reranker, resultSetList } = require('./reranker.js')
 const { toIpc, fromIpc } = require('./arrow.js')
-const { optionsObject, numberOption, booleanOption, stringOption, checkQuery } = require('./options.js')
+const { optionsObject, numberOption, booleanOption, stringOption, checkQuery, limitedOption, weightsOption } = require('./options.js')
 
 const native = Symbol('native')
 
@@ -60,14 +60,15 @@ function returnScoreOption(options) {
 }
 
 /**
- * Reciprocal rank fusion: score = Σ 1 / (k + rank), rank counted from 1 in
+ * Reciprocal rank fusion: score = Σ wᵢ / (k + rank), rank counted from 1 in
  * each list (LanceDB Python's convention; LanceDB's Rust and TypeScript
- * `RRFReranker` count from 0).
+ * `RRFReranker` count from 0), wᵢ from `weights` (default 1). With
+ * `rankWindowSize` N, only each list's first N rows take part.
  */
 class RRFReranker extends FusionReranker {
   constructor(options) {
     const o = optionsObject(options, 'RRFReranker')
-    super(NativeFusion.rrf(numberOption(o, 'k', 60), returnScoreOption(o)))
+    super(NativeFusion.rrf(numberOption(o, 'k', 60), weightsOption(o), limitedOption(o, 'rankWindowSize'), returnScoreOption(o)))
   }
 
   /** For code written against `@lancedb/lancedb`'s `RRFReranker.create(k)`. */
@@ -92,4 +93,22 @@ class MRRReranker extends FusionReranker {
   }
 }
 
-module.exports = { FusionReranker, RRFReranker, LinearCombinationReranker, MRRReranker }
+/**
+ * Score fusion: each list's scores normalised (`normalization`), then
+ * combined per row (`combination`) with `weights`. The vector side's score
+ * is 1 − `_distance`; a row missing from a list counts as `fill` there.
+ */
+class ScoreFusionReranker extends FusionReranker {
+  constructor(options) {
+    const o = optionsObject(options, 'ScoreFusionReranker')
+    super(NativeFusion.scoreFusion(
+      stringOption(o, 'normalization', 'minmax'),
+      stringOption(o, 'combination', 'sum'),
+      weightsOption(o),
+      numberOption(o, 'fill', 0),
+      returnScoreOption(o),
+    ))
+  }
+}
+
+module.exports = { FusionReranker, RRFReranker, LinearCombinationReranker, MRRReranker, ScoreFusionReranker }

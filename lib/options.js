@@ -69,6 +69,7 @@ const LIMITS = {
   retryDelayMs: [0, 3_600_000],
   topN: [1, 0xffffffff],
   topK: [1, 0xffffffff],
+  rankWindowSize: [1, 0xffffffff],
 }
 
 /** `integerOption` with the range in `LIMITS`. */
@@ -97,4 +98,25 @@ function signalOption(options, name = 'signal') {
   return signal
 }
 
-module.exports = { describe, optionsObject, numberOption, booleanOption, stringOption, checkQuery, integerOption, limitedOption, textList, signalOption }
+/**
+ * A fusion's `weights` option: `{ vector, fts }` (hybrid; a side left out
+ * weighs 1) or an array with one number per result list; undefined when absent.
+ */
+function weightsOption(options) {
+  const w = options.weights
+  if (w === undefined) return undefined
+  if (Array.isArray(w)) {
+    w.forEach((x, i) => {
+      if (typeof x !== 'number') throw new TypeError(`option \`weights\`: weights[${i}] is ${describe(x)}; expected a number`)
+    })
+    return w
+  }
+  if (w === null || typeof w !== 'object') {
+    throw new TypeError(`option \`weights\`: expected { vector, fts } or an array of numbers, got ${describe(w)}`)
+  }
+  const unknown = Object.keys(w).filter((k) => k !== 'vector' && k !== 'fts')
+  if (unknown.length > 0) throw new TypeError(`option \`weights\`: unknown key \`${unknown[0]}\`; expected { vector, fts }`)
+  return [numberOption(w, 'vector', 1), numberOption(w, 'fts', 1)]
+}
+
+module.exports = { weightsOption, describe, optionsObject, numberOption, booleanOption, stringOption, checkQuery, integerOption, limitedOption, textList, signalOption }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use lancerank_core::fusion::{Fusion, LinearCombination, Mrr, Rrf};
+use lancerank_core::fusion::{Fusion, LinearCombination, Mrr, Rrf, ScoreFusion};
 use lancerank_core::{ipc, ReturnScore};
 use napi::bindgen_prelude::Buffer;
 use napi_derive::napi;
@@ -22,10 +22,37 @@ pub struct NativeFusion {
 
 #[napi]
 impl NativeFusion {
+    /// `weights`: one per list (hybrid: vector, full-text); `rankWindowSize`:
+    /// the rows of each list that take part.
     #[napi(factory)]
-    pub fn rrf(k: f64, return_score_: String) -> napi::Result<Self> {
-        let rrf = Rrf::new(k, return_score(return_score_)?).map_err(to_js)?;
+    pub fn rrf(
+        k: f64,
+        weights: Option<Vec<f64>>,
+        rank_window_size: Option<u32>,
+        return_score_: String,
+    ) -> napi::Result<Self> {
+        let window = rank_window_size.map(|n| n as usize);
+        let rrf = Rrf::weighted(k, weights, window, return_score(return_score_)?).map_err(to_js)?;
         Ok(Self::from(Fusion::Rrf(rrf)))
+    }
+
+    #[napi(factory)]
+    pub fn score_fusion(
+        normalization: String,
+        combination: String,
+        weights: Option<Vec<f64>>,
+        fill: f64,
+        return_score_: String,
+    ) -> napi::Result<Self> {
+        let fusion = ScoreFusion::new(
+            normalization.parse().map_err(to_js)?,
+            combination.parse().map_err(to_js)?,
+            weights,
+            fill,
+            return_score(return_score_)?,
+        )
+        .map_err(to_js)?;
+        Ok(Self::from(Fusion::ScoreFusion(fusion)))
     }
 
     #[napi(factory)]

@@ -6,6 +6,7 @@
 mod addon;
 mod bytes;
 mod errors;
+mod evaluation;
 mod fusion;
 mod js_scorer;
 mod model_reranker;

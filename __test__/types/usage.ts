@@ -25,6 +25,11 @@ import {
   ModelReranker,
   ServiceReranker,
   rerankQuery,
+  ScoreFusionReranker,
+  evaluate,
+  runFromBatch,
+  tuneFusion,
+  type FusionConfig,
 } from 'lancerank'
 
 async function hybrid(table: lancedb.Table, vector: number[]): Promise<Record<string, unknown>[]> {
@@ -118,4 +123,19 @@ function declaredWhereItWorks(): void {
   new ServiceReranker({})
   // @ts-expect-error fusion rerankers do not score texts, so they cannot rank them
   void new RRFReranker().rank('q', ['a'])
+}
+
+async function choosing(table: lancedb.Table, vec: RecordBatch, fts: RecordBatch): Promise<number> {
+  const weighted = new RRFReranker({ k: 10, weights: { vector: 2, fts: 1 }, rankWindowSize: 100 })
+  const qdrant = new ScoreFusionReranker({ normalization: 'dbsf', combination: 'sum', fill: 0 })
+  const run = { q1: runFromBatch(await weighted.rerankHybrid('q', vec, fts), { idColumn: 'doc_id' }) }
+  const scores = await evaluate(run, { q1: { '7': 1 } }, ['ndcg@10', 'mrr@10'], { perQuery: true })
+  const ndcg: number = scores['ndcg@10']
+  const perQuery: number = scores.perQuery?.['mrr@10'].q1 ?? 0
+  const tuned = await tuneFusion({ results: [{ queryId: 'q1', vector: vec, fts }], qrels: { q1: { '7': 1 } }, metric: 'ndcg@10', folds: 2, space: { linear: false } })
+  const config: FusionConfig = tuned.config
+  const rows = await table.query().nearestTo([1, 2]).fullTextSearch('q').rerank(tuned.reranker).toArray()
+  // @ts-expect-error not a metric ranx knows
+  await evaluate(run, run, ['ndgc@10'])
+  return ndcg + perQuery + tuned.heldOut + rows.length + (config.reranker === 'RRFReranker' ? config.options.k : 0) + (qdrant ? 1 : 0)
 }

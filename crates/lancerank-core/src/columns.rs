@@ -207,6 +207,83 @@ pub fn text_column<'a>(
     })
 }
 
+/// A column of document ids as strings: any integer type in decimal, a float
+/// type holding whole numbers (LanceDB stores JavaScript numbers as Float64;
+/// 3.0 is written `3`, as JavaScript's `String` writes it), or any string
+/// type (plain or dictionary-encoded). Nulls are errors.
+pub fn ids_as_strings(batch: &RecordBatch, input: &str, column: &str) -> Result<Vec<String>> {
+    let array = batch.column_by_name(column).ok_or_else(|| {
+        missing(
+            batch,
+            input,
+            column,
+            "; choose the id column with the `idColumn` option",
+        )
+    })?;
+    if let Some(row) = first_null(array.as_ref()) {
+        return Err(Error::NullValue {
+            input: input.to_string(),
+            column: column.to_string(),
+            row,
+        });
+    }
+    fn decimal<T: ArrowPrimitiveType>(a: &dyn Array) -> Vec<String>
+    where
+        T::Native: ToString,
+    {
+        a.as_primitive::<T>()
+            .values()
+            .iter()
+            .map(|v| v.to_string())
+            .collect()
+    }
+    let a = array.as_ref();
+    Ok(match a.data_type() {
+        DataType::UInt64 => decimal::<UInt64Type>(a),
+        DataType::UInt32 => decimal::<UInt32Type>(a),
+        DataType::UInt16 => decimal::<UInt16Type>(a),
+        DataType::UInt8 => decimal::<UInt8Type>(a),
+        DataType::Int64 => decimal::<Int64Type>(a),
+        DataType::Int32 => decimal::<Int32Type>(a),
+        DataType::Int16 => decimal::<Int16Type>(a),
+        DataType::Int8 => decimal::<Int8Type>(a),
+        DataType::Float64 | DataType::Float32 => {
+            let values: Vec<f64> = match a.data_type() {
+                DataType::Float32 => a
+                    .as_primitive::<Float32Type>()
+                    .values()
+                    .iter()
+                    .map(|&v| f64::from(v))
+                    .collect(),
+                _ => a.as_primitive::<Float64Type>().values().to_vec(),
+            };
+            values
+                .iter()
+                .enumerate()
+                .map(|(row, &v)| match v.fract() == 0.0 && v.abs() <= 9_007_199_254_740_992.0 {
+                    true => Ok((v as i64).to_string()),
+                    false => Err(Error::InvalidArgument(format!(
+                        "{input}: column `{column}` holds {v} at row {row}; float ids must be whole numbers"
+                    ))),
+                })
+                .collect::<Result<_>>()?
+        }
+        _ => match TextColumn::of(a) {
+            Some(texts) => (0..a.len())
+                .map(|row| texts.text(row).to_string())
+                .collect(),
+            None => {
+                return Err(Error::ColumnType {
+                    input: input.to_string(),
+                    column: column.to_string(),
+                    found: a.data_type().clone(),
+                    expected: "an integer, float or string type",
+                })
+            }
+        },
+    })
+}
+
 /// Checks that a score column, where present, is floating point.
 pub fn check_score_type(batch: &RecordBatch, input: &str, column: &str) -> Result<()> {
     match batch.column_by_name(column).map(|c| c.data_type()) {

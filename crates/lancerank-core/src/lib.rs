@@ -14,6 +14,7 @@ pub mod cross_encoder;
 pub mod embedding_cache;
 pub mod encoder;
 pub mod error;
+pub mod evaluation;
 pub mod fusion;
 pub mod http;
 pub mod hub;

@@ -11,7 +11,7 @@ use arrow_array::{ArrayRef, Float32Array, Int64Array, RecordBatch, StringArray, 
 use arrow_buffer::Buffer;
 use arrow_schema::{DataType, Schema};
 use common::{batch, row_ids};
-use lancerank_core::fusion::{LinearCombination, Mrr, Rrf};
+use lancerank_core::fusion::{LinearCombination, ListFusion, Mrr, Rrf};
 use lancerank_core::{ipc, Error, ReturnScore};
 
 fn ids(v: &[u64]) -> ArrayRef {

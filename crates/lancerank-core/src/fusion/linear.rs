@@ -1,10 +1,8 @@
 //! Linear combination of the vector and full-text scores.
 
-use arrow_array::RecordBatch;
-
-use crate::columns::{self, DISTANCE, SCORE};
+use super::lists::FusionInput;
+use super::{check_fill, ListFusion};
 use crate::error::{Error, Result};
-use crate::merge::Candidates;
 use crate::ReturnScore;
 
 /// weight · (1 − _distance) + (1 − weight) · _score. A row absent from the
@@ -26,45 +24,54 @@ impl LinearCombination {
                 message: format!("must be between 0 and 1, got {weight}"),
             });
         }
-        if !fill.is_finite() {
-            return Err(Error::InvalidOption {
-                option: "fill",
-                message: format!("must be a finite number, got {fill}"),
-            });
-        }
+        check_fill(fill)?;
         Ok(Self {
             weight,
             fill,
             return_score,
         })
     }
+}
 
-    pub fn rerank_hybrid(&self, vector: RecordBatch, fts: RecordBatch) -> Result<RecordBatch> {
-        let (has_vector, has_fts) = (vector.num_rows() > 0, fts.num_rows() > 0);
-        let distances = match has_vector {
-            true => columns::scores(&vector, "vector results", DISTANCE)?,
-            false => Vec::new(),
-        };
-        let fts_scores = match has_fts {
-            true => columns::scores(&fts, "full-text results", SCORE)?,
-            false => Vec::new(),
-        };
-        let candidates = Candidates::hybrid(vector, fts)?;
-        let scores: Vec<f64> = candidates
-            .rows
-            .iter()
-            .map(|c| {
-                let distance = c.distance.and_then(|(_, row)| distances[row]);
-                let score = c.score.and_then(|(_, row)| fts_scores[row]);
-                let vector_score = 1.0 - distance.unwrap_or(self.fill);
-                let fts_score = score.unwrap_or(1.0 - self.fill);
+impl ListFusion for LinearCombination {
+    const READS_VALUES: bool = true;
+
+    fn return_score(&self) -> ReturnScore {
+        self.return_score
+    }
+
+    /// Lists: [vector, full-text], with their values.
+    fn fuse(&self, input: &FusionInput) -> Result<Vec<f64>> {
+        if !input.hybrid {
+            return Err(Error::Unsupported {
+                reranker: "LinearCombinationReranker",
+                method: "rerankMultivector",
+                reason: "a linear combination needs one vector and one full-text list; use RRFReranker or MRRReranker",
+            });
+        }
+        let [vector, fts] = [0, 1].map(|i| {
+            input
+                .lists
+                .get(i)
+                .map(|list| {
+                    (
+                        !list.groups.is_empty(),
+                        list.first_value_by_group(input.groups),
+                    )
+                })
+                .unwrap_or((false, vec![None; input.groups]))
+        });
+        let ((has_vector, distances), (has_fts, fts_scores)) = (vector, fts);
+        Ok((0..input.groups)
+            .map(|g| {
+                let vector_score = 1.0 - distances[g].unwrap_or(self.fill);
+                let fts_score = fts_scores[g].unwrap_or(1.0 - self.fill);
                 match (has_vector, has_fts) {
                     (true, true) => self.weight * vector_score + (1.0 - self.weight) * fts_score,
                     (true, false) => vector_score,
                     _ => fts_score,
                 }
             })
-            .collect();
-        candidates.into_ranked(&scores, self.return_score)
+            .collect())
     }
 }

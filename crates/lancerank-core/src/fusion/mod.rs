@@ -1,16 +1,27 @@
 //! Score fusion: rerankers that combine the ranks or scores the searches
-//! already produced, without reading any text.
+//! already produced, without reading any text. Each fusion computes one
+//! score per document from `lists::FusionInput`; this module merges Arrow
+//! inputs into that form and ranks the rows by the result.
 
 mod linear;
+pub mod lists;
 mod mrr;
+pub mod normalization;
 mod rrf;
+mod score_fusion;
 
 pub use linear::LinearCombination;
 pub use mrr::Mrr;
+pub use normalization::Normalization;
 pub use rrf::Rrf;
+pub use score_fusion::{Combination, ScoreFusion};
 
-use crate::error::Error;
-use crate::merge::Duplicates;
+use arrow_array::RecordBatch;
+
+use crate::error::{Error, Result};
+use crate::merge::{Candidates, Duplicates};
+use crate::ReturnScore;
+use lists::{FusionInput, ListKind, RankedList};
 
 /// Fusion scores a row id, so its copies share one score: keep the first or all.
 fn duplicates(deduplicate: bool) -> Duplicates {
@@ -21,9 +32,148 @@ fn duplicates(deduplicate: bool) -> Duplicates {
     }
 }
 
-use arrow_array::RecordBatch;
+/// Weights of lists: finite, not negative, not all zero.
+fn check_weights(weights: &[f64]) -> Result<()> {
+    if let Some(w) = weights.iter().find(|w| !(w.is_finite() && **w >= 0.0)) {
+        return Err(Error::InvalidOption {
+            option: "weights",
+            message: format!("every weight must be a finite number ≥ 0, got {w}"),
+        });
+    }
+    if weights.iter().all(|w| *w == 0.0) {
+        return Err(Error::InvalidOption {
+            option: "weights",
+            message: "at least one weight must be greater than 0".to_string(),
+        });
+    }
+    Ok(())
+}
 
-use crate::error::Result;
+/// A fusion's `fill`: any finite number.
+fn check_fill(fill: f64) -> Result<()> {
+    match fill.is_finite() {
+        true => Ok(()),
+        false => Err(Error::InvalidOption {
+            option: "fill",
+            message: format!("must be a finite number, got {fill}"),
+        }),
+    }
+}
+
+/// The value of `all` whose `name` is `s`, for an option whose values are
+/// names (`normalization`, `combination`); the error lists them.
+pub fn named<T: Copy>(
+    s: &str,
+    all: &[T],
+    name: fn(T) -> &'static str,
+    option: &'static str,
+) -> Result<T> {
+    all.iter()
+        .copied()
+        .find(|&t| name(t) == s)
+        .ok_or_else(|| Error::InvalidOption {
+            option,
+            message: format!(
+                "expected one of {}, got '{s}'",
+                all.iter()
+                    .map(|&t| format!("'{}'", name(t)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        })
+}
+
+/// The weight of each of `lists` lists: as given (one per list), or all 1.
+fn list_weights(weights: Option<&[f64]>, lists: usize) -> Result<Vec<f64>> {
+    match weights {
+        Some(w) if w.len() != lists => Err(Error::InvalidOption {
+            option: "weights",
+            message: format!("{} weights given for {lists} result lists", w.len()),
+        }),
+        Some(w) => Ok(w.to_vec()),
+        None => Ok(vec![1.0; lists]),
+    }
+}
+
+/// A fusion: one score per document from ranked lists. Merging the Arrow
+/// inputs into lists, and ranking the rows by the scores, are shared.
+pub trait ListFusion {
+    /// Whether the fusion reads `_distance` and `_score`, not only ranks.
+    const READS_VALUES: bool;
+
+    fn return_score(&self) -> ReturnScore;
+
+    /// Each document's score.
+    fn fuse(&self, input: &FusionInput) -> Result<Vec<f64>>;
+
+    /// The rows of a list that take part: all, unless the fusion has a window.
+    fn window(&self, batch: RecordBatch) -> RecordBatch {
+        batch
+    }
+
+    /// Vector and full-text results merged by `_rowid` (vector rows first),
+    /// fused, and ranked.
+    fn rerank_hybrid(&self, vector: RecordBatch, fts: RecordBatch) -> Result<RecordBatch> {
+        let (vector, fts) = (self.window(vector), self.window(fts));
+        let values = Self::READS_VALUES;
+        let raw = [
+            RankedList::values(&vector, "vector results", ListKind::Vector, values)?,
+            RankedList::values(&fts, "full-text results", ListKind::FullText, values)?,
+        ];
+        let kinds = [ListKind::Vector, ListKind::FullText];
+        let candidates = Candidates::hybrid(vector, fts)?;
+        rank(self, candidates, kinds.into_iter().zip(raw), true)
+    }
+
+    /// Several result sets (`_score` where a set has it, else `_distance`);
+    /// `deduplicate` keeps one row per row id, else every row with its id's score.
+    fn rerank_multivector(&self, sets: Vec<RecordBatch>, deduplicate: bool) -> Result<RecordBatch> {
+        let sets: Vec<RecordBatch> = sets.into_iter().map(|s| self.window(s)).collect();
+        let raw = sets
+            .iter()
+            .enumerate()
+            .map(|(i, set)| {
+                let kind = ListKind::of(set);
+                let name = crate::merge::result_set_name(i);
+                Ok((
+                    kind,
+                    RankedList::values(set, &name, kind, Self::READS_VALUES)?,
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let candidates = Candidates::multivector(sets, duplicates(deduplicate), true)?;
+        rank(self, candidates, raw, false)
+    }
+}
+
+fn rank<F: ListFusion + ?Sized>(
+    fusion: &F,
+    candidates: Candidates,
+    lists: impl IntoIterator<Item = (ListKind, Vec<Option<f64>>)>,
+    hybrid: bool,
+) -> Result<RecordBatch> {
+    let input = FusionInput {
+        lists: candidates
+            .input_groups()
+            .iter()
+            .zip(lists)
+            .map(|(groups, (kind, values))| RankedList {
+                kind,
+                groups: groups.clone(),
+                values,
+            })
+            .collect(),
+        groups: candidates.group_count(),
+        hybrid,
+    };
+    let fused = fusion.fuse(&input)?;
+    let scores: Vec<f64> = candidates
+        .rows
+        .iter()
+        .map(|c| fused[c.group as usize])
+        .collect();
+    candidates.into_ranked(&scores, fusion.return_score())
+}
 
 /// Any of the fusion rerankers, behind one set of methods.
 #[derive(Clone, Debug)]
@@ -31,6 +181,7 @@ pub enum Fusion {
     Rrf(Rrf),
     LinearCombination(LinearCombination),
     Mrr(Mrr),
+    ScoreFusion(ScoreFusion),
 }
 
 impl Fusion {
@@ -40,6 +191,7 @@ impl Fusion {
             Self::Rrf(_) => "RRFReranker",
             Self::LinearCombination(_) => "LinearCombinationReranker",
             Self::Mrr(_) => "MRRReranker",
+            Self::ScoreFusion(_) => "ScoreFusionReranker",
         }
     }
 
@@ -48,6 +200,7 @@ impl Fusion {
             Self::Rrf(r) => r.rerank_hybrid(vector, fts),
             Self::LinearCombination(r) => r.rerank_hybrid(vector, fts),
             Self::Mrr(r) => r.rerank_hybrid(vector, fts),
+            Self::ScoreFusion(r) => r.rerank_hybrid(vector, fts),
         }
     }
 
@@ -59,11 +212,29 @@ impl Fusion {
         match self {
             Self::Rrf(r) => r.rerank_multivector(sets, deduplicate),
             Self::Mrr(r) => r.rerank_multivector(sets, deduplicate),
-            Self::LinearCombination(_) => Err(Error::Unsupported {
-                reranker: self.name(),
-                method: "rerankMultivector",
-                reason: "a linear combination needs one vector and one full-text list; use RRFReranker or MRRReranker",
-            }),
+            Self::ScoreFusion(r) => r.rerank_multivector(sets, deduplicate),
+            Self::LinearCombination(r) => r.rerank_multivector(sets, deduplicate),
+        }
+    }
+
+    /// Each document's score from lists already read (tuning calls this on
+    /// labelled queries; the rerank methods do the same from Arrow).
+    pub fn fuse(&self, input: &FusionInput) -> Result<Vec<f64>> {
+        match self {
+            Self::Rrf(r) => r.fuse(input),
+            Self::LinearCombination(r) => r.fuse(input),
+            Self::Mrr(r) => r.fuse(input),
+            Self::ScoreFusion(r) => r.fuse(input),
+        }
+    }
+
+    /// Whether the fusion reads `_distance` and `_score`, not only ranks.
+    pub fn reads_values(&self) -> bool {
+        match self {
+            Self::Rrf(_) => Rrf::READS_VALUES,
+            Self::LinearCombination(_) => LinearCombination::READS_VALUES,
+            Self::Mrr(_) => Mrr::READS_VALUES,
+            Self::ScoreFusion(_) => ScoreFusion::READS_VALUES,
         }
     }
 

@@ -1,10 +1,8 @@
 //! Mean reciprocal rank fusion.
 
-use arrow_array::RecordBatch;
-
-use super::duplicates;
+use super::lists::FusionInput;
+use super::ListFusion;
 use crate::error::{Error, Result};
-use crate::merge::Candidates;
 use crate::ReturnScore;
 
 /// Hybrid: weightVector / rank_v + weightFts / rank_f, ranks from 1, a side
@@ -42,39 +40,32 @@ impl Mrr {
             return_score,
         })
     }
+}
 
-    pub fn rerank_hybrid(&self, vector: RecordBatch, fts: RecordBatch) -> Result<RecordBatch> {
-        let candidates = Candidates::hybrid(vector, fts)?;
-        self.rank(candidates, &[self.weight_vector, self.weight_fts])
+impl ListFusion for Mrr {
+    const READS_VALUES: bool = false;
+
+    fn return_score(&self) -> ReturnScore {
+        self.return_score
     }
 
-    pub fn rerank_multivector(
-        &self,
-        sets: Vec<RecordBatch>,
-        deduplicate: bool,
-    ) -> Result<RecordBatch> {
-        let candidates = Candidates::multivector(sets, duplicates(deduplicate), true)?;
-        let sets = candidates.input_groups().len();
-        let weights = vec![1.0 / sets as f64; sets];
-        self.rank(candidates, &weights)
-    }
-
-    fn rank(&self, candidates: Candidates, weights: &[f64]) -> Result<RecordBatch> {
-        let mut fused = vec![0.0; candidates.group_count()];
-        for (groups, weight) in candidates.input_groups().iter().zip(weights) {
-            let mut seen = vec![false; candidates.group_count()];
-            for (i, &group) in groups.iter().enumerate() {
+    /// Hybrid lists weigh weightVector and weightFts; result sets weigh 1/n each.
+    fn fuse(&self, input: &FusionInput) -> Result<Vec<f64>> {
+        let sets = input.lists.len();
+        let weights = match input.hybrid {
+            true => vec![self.weight_vector, self.weight_fts],
+            false => vec![1.0 / sets as f64; sets],
+        };
+        let mut fused = vec![0.0; input.groups];
+        for (list, weight) in input.lists.iter().zip(weights) {
+            let mut seen = vec![false; input.groups];
+            for (i, &group) in list.groups.iter().enumerate() {
                 // A row id repeated within one list counts at its first rank.
                 if !std::mem::replace(&mut seen[group as usize], true) {
                     fused[group as usize] += weight / (i + 1) as f64;
                 }
             }
         }
-        let scores: Vec<f64> = candidates
-            .rows
-            .iter()
-            .map(|c| fused[c.group as usize])
-            .collect();
-        candidates.into_ranked(&scores, self.return_score)
+        Ok(fused)
     }
 }
