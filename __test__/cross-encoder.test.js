@@ -23,6 +23,28 @@ test('scores match sentence-transformers to 1e-4 on every fixture model', async 
   }
 })
 
+test('the activation saved by sentence-transformers 5+ in config_sentence_transformers.json comes first, as 6.2 reads it', async (t) => {
+  const fs = require('node:fs')
+  const os = require('node:os')
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lancerank-st-config-'))
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
+  fs.cpSync(model('ce-identity'), dir, { recursive: true })
+  // config.json says Sigmoid; config_sentence_transformers.json says Identity: Identity wins.
+  const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'))
+  config.sentence_transformers = { activation_fn: 'torch.nn.modules.activation.Sigmoid' }
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config))
+  const saved = (activation) => fs.writeFileSync(path.join(dir, 'config_sentence_transformers.json'), JSON.stringify({ activation_fn: activation, __version__: { sentence_transformers: '6.2.0' } }))
+  saved('torch.nn.modules.linear.Identity')
+  const { query, texts, scores } = REFERENCE['ce-identity'][0]
+  assertClose(assert, Array.from(await new CrossEncoderReranker({ model: dir }).score(query, texts)), scores, 1e-4)
+  // A path outside torch is passed over without trust_remote_code: config.json's Sigmoid applies.
+  saved('my_package.activations.Custom')
+  const sigmoid = scores.map((s) => 1 / (1 + Math.exp(-s)))
+  assertClose(assert, Array.from(await new CrossEncoderReranker({ model: dir }).score(query, texts)), sigmoid, 1e-4)
+  saved('torch.nn.modules.activation.ReLU')
+  await assert.rejects(new CrossEncoderReranker({ model: dir }).load(), /config_sentence_transformers\.json: activation `torch\.nn\.modules\.activation\.ReLU` is not supported/)
+})
+
 test('rank sorts by score, keeps input order on ties, and cuts at topN', async () => {
   const reranker = new CrossEncoderReranker({ model: model('ce-identity') })
   const { query, texts, scores } = REFERENCE['ce-identity'][0]

@@ -14,7 +14,15 @@ const COMMIT = 'a'.repeat(8) + crypto.createHash('sha1').update('lancerank').dig
 const read = (file) => fs.readFileSync(path.join(FIXTURE, file))
 const sha256 = (bytes) => crypto.createHash('sha256').update(bytes).digest('hex')
 
+const colbert = (file) => fs.readFileSync(path.join(__dirname, 'fixtures', 'colbert', file))
+const BARE_ENCODER = fs.readFileSync(path.join(__dirname, 'fixtures', 'colbert-no-projection', 'onnx', 'model.onnx'))
+const colbertFiles = { 'config.json': colbert('config.json'), 'tokenizer.json': colbert('tokenizer.json'), 'tokenizer_config.json': colbert('tokenizer_config.json') }
+
 // repo → file → bytes. `flat` has its graph at the root and no tokenizer_config.json.
+// answerai-colbert-small-v1's layout: the bare encoder in onnx/model.onnx,
+// the encoder with its projection in vespa_colbert.onnx; `colbert-fallback`:
+// a bare encoder first, the ColBERT graph at the root; `ce-dtypes`: a graph
+// per dtype, as transformers.js exports name them.
 const REPOS = {
   'test-org/ce-bert': {
     'config.json': read('config.json'),
@@ -26,6 +34,21 @@ const REPOS = {
     'config.json': read('config.json'),
     'tokenizer.json': read('tokenizer.json'),
     'model.onnx': read('onnx/model.onnx'),
+  },
+  'answerdotai/answerai-colbert-small-v1': { ...colbertFiles, 'onnx/model.onnx': BARE_ENCODER, 'vespa_colbert.onnx': colbert('onnx/model.onnx') },
+  'test-org/colbert-fallback': { ...colbertFiles, 'onnx/model.onnx': BARE_ENCODER, 'model.onnx': colbert('onnx/model.onnx') },
+  'test-org/ce-dtypes': {
+    'config.json': read('config.json'),
+    'tokenizer.json': read('tokenizer.json'),
+    'onnx/model.onnx': read('onnx/model.onnx'),
+    'onnx/model_quantized.onnx': fs.readFileSync(path.join(__dirname, 'fixtures', 'ce-identity', 'onnx', 'model.onnx')),
+  },
+  // The most downloaded open reranker: weights, no ONNX graph.
+  'BAAI/bge-reranker-v2-m3': {
+    'config.json': read('config.json'),
+    'tokenizer.json': read('tokenizer.json'),
+    'model.safetensors': Buffer.from('not a real model'),
+    'sentencepiece.bpe.model': Buffer.from('not a real tokenizer'),
   },
 }
 
@@ -67,6 +90,17 @@ async function startHub(t) {
   })
   const endpoint = await listen(t, (req, res) => {
     requests.push({ url: req.url, authorization: req.headers.authorization })
+    const repo = req.url.match(/^\/(?:api\/models\/)?([^/]+\/[^/]+)\//)?.[1]
+    if (repo && !REPOS[repo]) {
+      // The hub's answer to an id it does not know (or may not show).
+      res.writeHead(401, { 'X-Error-Code': 'RepositoryNotFound' })
+      return res.end('Repository not found')
+    }
+    const api = req.url.match(/^\/api\/models\/([^/]+\/[^/]+)\/revision\/([^/]+)$/)
+    if (api) {
+      res.writeHead(200, { 'Content-Type': 'application/json' })
+      return res.end(JSON.stringify({ id: api[1], sha: behaviour.commit, siblings: Object.keys(REPOS[api[1]]).map((rfilename) => ({ rfilename })) }))
+    }
     const match = req.url.match(/^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/)
     if (!(match && REPOS[match[1]]?.[match[3]] && ['main', 'v1', COMMIT].includes(match[2]))) {
       res.writeHead(404, { 'X-Error-Code': 'EntryNotFound' })

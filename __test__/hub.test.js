@@ -40,6 +40,7 @@ test('a cold cache is filled in the Hugging Face layout, with progress and the t
     '/test-org/ce-bert/resolve/main/config.json',
     `/test-org/ce-bert/resolve/${COMMIT}/tokenizer.json`,
     `/test-org/ce-bert/resolve/${COMMIT}/tokenizer_config.json`,
+    `/test-org/ce-bert/resolve/${COMMIT}/config_sentence_transformers.json`,
     `/test-org/ce-bert/resolve/${COMMIT}/onnx/model.onnx`,
   ])
   assert.ok(hub.requests.every((r) => r.authorization === 'Bearer hf_secret_token'))
@@ -106,7 +107,7 @@ test('404s: a missing repository is an error; optional files and graph locations
   const cacheDir = tempCache(t)
   await assert.rejects(
     CrossEncoderReranker.create({ model: 'test-org/missing', endpoint: hub.endpoint, cacheDir }),
-    /Hugging Face model test-org\/missing, file config.json: not found \(HTTP 404\)/,
+    /Hugging Face model test-org\/missing, file config.json: repository not found \(HTTP 401\) at http:\/\/127\.0\.0\.1:\d+\/test-org\/missing: check the id, or, for a private or gated model, set a token \(HF_TOKEN \/ option `token`\)/,
   )
   const flat = await CrossEncoderReranker.create({ model: 'test-org/flat', endpoint: hub.endpoint, cacheDir })
   assert.equal((await flat.score('q', ['x'])).length, 1)
@@ -119,7 +120,12 @@ test('404s: a missing repository is an error; optional files and graph locations
   assert.equal(hub.requests.length, before)
   await assert.rejects(
     CrossEncoderReranker.create({ model: 'test-org/flat', endpoint: hub.endpoint, cacheDir, modelFile: 'onnx/model_int8.onnx' }),
-    /file onnx\/model_int8.onnx: not found \(HTTP 404\)/,
+    /file onnx\/model_int8.onnx: not found \(HTTP 404\) at http:\/\/127\.0\.0\.1:\d+\/test-org\/flat; the repository's ONNX graphs: model\.onnx \(options `modelFile`, `dtype`\)/,
+  )
+  // A repository without any ONNX graph says so, lists what it has, and where to get a graph.
+  await assert.rejects(
+    CrossEncoderReranker.create({ model: 'BAAI/bge-reranker-v2-m3', endpoint: hub.endpoint, cacheDir }),
+    /file onnx\/model\.onnx or model\.onnx: the repository http:\/\/127\.0\.0\.1:\d+\/BAAI\/bge-reranker-v2-m3 has no ONNX graph \(its files: config\.json, tokenizer\.json, model\.safetensors, sentencepiece\.bpe\.model\); use an ONNX export of it .*optimum-cli export onnx --model BAAI\/bge-reranker-v2-m3 --task text-classification/,
   )
 })
 
@@ -160,4 +166,38 @@ test('a token never appears in errors', async (t) => {
     CrossEncoderReranker.create({ model: 'test-org/missing', endpoint: hub.endpoint, cacheDir: tempCache(t), token: 'hf_do_not_leak' }),
     (err) => !String(err.message).includes('hf_do_not_leak') && !String(err.stack).includes('hf_do_not_leak'),
   )
+})
+
+test('ColBERT: the graph with the projection is chosen (vespa_colbert.onnx first), and a bare encoder gives way to the next graph', async (t) => {
+  const { ColbertReranker, AnswerdotaiRerankers } = require('..')
+  const hub = await startHub(t)
+  const cacheDir = tempCache(t)
+  const texts = ['a river flows', 'a city at night', '']
+  const local = await new ColbertReranker({ model: path.join(__dirname, 'fixtures', 'colbert') }).score('river', texts)
+  // AnswerdotaiRerankers' own default model id, with its two graphs.
+  const answerai = await AnswerdotaiRerankers.create({ endpoint: hub.endpoint, cacheDir })
+  assert.deepEqual(Array.from(await answerai.score('river', texts)), Array.from(local))
+  assert.ok(hub.requests.some((r) => r.url.endsWith('/vespa_colbert.onnx')))
+  assert.ok(!hub.requests.some((r) => r.url.endsWith('/onnx/model.onnx')), 'the bare encoder is not downloaded')
+  // No vespa graph: onnx/model.onnx lacks the head, so model.onnx is fetched and used.
+  const fallback = await ColbertReranker.create({ model: 'test-org/colbert-fallback', endpoint: hub.endpoint, cacheDir })
+  assert.deepEqual(Array.from(await fallback.score('river', texts)), Array.from(local))
+  // Named, the bare encoder is refused as before.
+  await assert.rejects(ColbertReranker.create({ model: 'test-org/colbert-fallback', modelFile: 'onnx/model.onnx', endpoint: hub.endpoint, cacheDir }), /the graph has no ColBERT projection/)
+})
+
+test('dtype picks the graph export tools name for it; modelFile wins; wrong names list the graphs there are', async (t) => {
+  const hub = await startHub(t)
+  const cacheDir = tempCache(t)
+  const plain = await CrossEncoderReranker.create({ model: 'test-org/ce-dtypes', endpoint: hub.endpoint, cacheDir })
+  const q8 = await CrossEncoderReranker.create({ model: 'test-org/ce-dtypes', dtype: 'q8', endpoint: hub.endpoint, cacheDir })
+  assert.ok(hub.requests.some((r) => r.url.endsWith('/onnx/model_quantized.onnx')))
+  const texts = ['a river', 'a city']
+  assert.notDeepEqual(Array.from(await q8.score('river', texts)), Array.from(await plain.score('river', texts)))
+  const named = await CrossEncoderReranker.create({ model: 'test-org/ce-dtypes', dtype: 'q8', modelFile: 'onnx/model.onnx', endpoint: hub.endpoint, cacheDir })
+  assert.deepEqual(Array.from(await named.score('river', texts)), Array.from(await plain.score('river', texts)))
+  await assert.rejects(CrossEncoderReranker.create({ model: 'test-org/ce-dtypes', dtype: 'int3', endpoint: hub.endpoint, cacheDir }), /option `dtype`: expected one of 'fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4', got 'int3'/)
+  // A local folder names its graphs when the one asked for is not there.
+  await assert.rejects(CrossEncoderReranker.create({ model: FIXTURE, modelFile: 'onnx/model_fp16.onnx' }), /onnx\/model_fp16\.onnx: no such file; the folder's graphs: onnx\/model\.onnx \(option `modelFile`\)/)
+  await assert.rejects(CrossEncoderReranker.create({ model: FIXTURE, dtype: 'fp16' }), /no ONNX graph: looked for onnx\/model_fp16\.onnx, model_fp16\.onnx; the folder's graphs: onnx\/model\.onnx \(options `modelFile`, `dtype`\)/)
 })

@@ -56,6 +56,7 @@ class ModelReranker extends Reranker {
     this.#source = {
       model: stringOption(o, 'model', defaultModel),
       modelFile: stringOption(o, 'modelFile', undefined),
+      dtype: stringOption(o, 'dtype', undefined),
       revision: stringOption(o, 'revision', undefined),
       cacheDir: stringOption(o, 'cacheDir', undefined),
       endpoint: stringOption(o, 'endpoint', undefined),

@@ -7,12 +7,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use lancerank_core::colbert::{Colbert, ColbertOptions, QueryLength};
+use lancerank_core::colbert::{lacks_projection, Colbert, ColbertOptions, QueryLength};
 use lancerank_core::cross_encoder::{CrossEncoder, CrossEncoderOptions};
 use lancerank_core::embedding_cache::CacheStats;
 use lancerank_core::encoder::EncoderOptions;
 use lancerank_core::hub::{Hub, HubOptions, Progress};
-use lancerank_core::model_folder::hub_files;
+use lancerank_core::model_folder::{graph_candidates, hub_files, ModelKind};
 use lancerank_core::scoring::{Scorer, TextScoring};
 use lancerank_core::{ipc, ReturnScore};
 use napi::bindgen_prelude::{Buffer, Float32Array};
@@ -33,6 +33,8 @@ pub struct ModelSourceOptions {
     pub model: String,
     /// The ONNX graph inside the folder.
     pub model_file: Option<String>,
+    /// transformers.js's dtype names: which graph to look for (`modelFile` wins).
+    pub dtype: Option<String>,
     pub revision: Option<String>,
     pub cache_dir: Option<String>,
     pub endpoint: Option<String>,
@@ -135,7 +137,9 @@ pub async fn load_cross_encoder(
     let return_score: ReturnScore = options.return_score.parse().map_err(to_js)?;
     let activation = options.activation.parse().map_err(to_js)?;
     let mut encoder = encoder_options(options.max_length, options.threads, options.token_budget);
-    let (dir, model_file) = caught(locate(source, on_progress)).await?;
+    encoder.graphs =
+        graph_candidates(ModelKind::CrossEncoder, source.dtype.as_deref()).map_err(to_js)?;
+    let (dir, model_file) = caught(locate(&source, &encoder.graphs, on_progress.as_ref())).await?;
     encoder.model_file = model_file;
     let library = PathBuf::from(options.ort_library_path);
     let model = off_thread(move || {
@@ -177,10 +181,27 @@ pub async fn load_colbert(
             .cache_bytes
             .map_or(defaults.cache_bytes, |n| n as usize),
     };
-    let (dir, model_file) = caught(locate(source, on_progress)).await?;
-    settings.encoder.model_file = model_file;
     let library = PathBuf::from(options.ort_library_path);
-    let model = Arc::new(off_thread(move || Colbert::load(&dir, &library, &settings)).await?);
+    let mut candidates =
+        graph_candidates(ModelKind::Colbert, source.dtype.as_deref()).map_err(to_js)?;
+    // A hub graph without the ColBERT projection gives way to the next
+    // candidate the repository has (a folder's are tried by `Colbert::load`).
+    let model = loop {
+        let (dir, model_file) = caught(locate(&source, &candidates, on_progress.as_ref())).await?;
+        settings.encoder.model_file = model_file.clone();
+        settings.encoder.graphs = candidates.clone();
+        let (attempt, library) = (settings.clone(), library.clone());
+        let loaded = off_thread(move || Ok(Colbert::load(&dir, &library, &attempt))).await?;
+        let rest = model_file
+            .filter(|_| source.model_file.is_none())
+            .and_then(|found| candidates.iter().position(|c| *c == found))
+            .map(|i| candidates.split_off(i + 1))
+            .filter(|rest| !rest.is_empty());
+        match (loaded, rest) {
+            (Err(e), Some(rest)) if lacks_projection(&e) => candidates = rest,
+            (loaded, _) => break Arc::new(loaded.map_err(to_js)?),
+        }
+    };
     Ok(NativeModelReranker {
         scoring: TextScoring::new(options.column, return_score),
         model: model.clone(),
@@ -197,32 +218,35 @@ fn encoder_options(
     let defaults = EncoderOptions::default();
     EncoderOptions {
         model_file: None,
+        graphs: defaults.graphs,
         max_length: max_length.map(|n| n as usize),
         threads: threads.map_or(defaults.threads, |n| n as usize),
         token_budget: token_budget.map_or(defaults.token_budget, |n| n as usize),
     }
 }
 
-/// The model's folder and ONNX file: the folder itself, or a hub snapshot.
+/// The model's folder and ONNX file: the folder itself, or a hub snapshot
+/// holding `model_file` or the first of `candidates` the repository has.
 async fn locate(
-    source: ModelSourceOptions,
-    on_progress: Option<ProgressFn>,
+    source: &ModelSourceOptions,
+    candidates: &[String],
+    on_progress: Option<&ProgressFn>,
 ) -> napi::Result<(PathBuf, Option<String>)> {
     if Path::new(&source.model).is_dir() {
-        return Ok((PathBuf::from(source.model), source.model_file));
+        return Ok((PathBuf::from(&source.model), source.model_file.clone()));
     }
     let mut hub = HubOptions::from_env();
-    if let Some(revision) = source.revision {
-        hub.revision = revision;
+    if let Some(revision) = &source.revision {
+        hub.revision = revision.clone();
     }
-    if let Some(dir) = source.cache_dir {
+    if let Some(dir) = &source.cache_dir {
         hub.cache_dir = dir.into();
     }
-    if let Some(endpoint) = source.endpoint {
-        hub.endpoint = endpoint;
+    if let Some(endpoint) = &source.endpoint {
+        hub.endpoint = endpoint.clone();
     }
-    if let Some(token) = source.token {
-        hub.token = Some(token);
+    if let Some(token) = &source.token {
+        hub.token = Some(token.clone());
     }
     if let Some(offline) = source.offline {
         hub.offline = offline;
@@ -231,7 +255,7 @@ async fn locate(
         hub.stall_timeout = std::time::Duration::from_millis(ms.into());
     }
     let report = move |p: Progress| {
-        if let Some(f) = &on_progress {
+        if let Some(f) = on_progress {
             f.call(
                 DownloadProgress {
                     file: p.file,
@@ -242,7 +266,7 @@ async fn locate(
             );
         }
     };
-    let wanted = hub_files(source.model_file.as_deref());
+    let wanted = hub_files(source.model_file.as_deref(), candidates);
     let snapshot = Hub::new(&source.model, &hub)
         .map_err(to_js)?
         .snapshot(&wanted, &report)

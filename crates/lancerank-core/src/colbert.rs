@@ -79,6 +79,38 @@ pub struct Colbert {
     cache: Option<EmbeddingCache>,
 }
 
+/// The declared output is `[batch, sequence, dim]` with a projection (dim ≠
+/// the hidden size); undeclared shapes are checked on the first batch.
+fn check_dims(graph: &EncoderGraph, hidden_size: Option<i64>) -> Result<()> {
+    let dims = graph.output_dims();
+    if dims.is_empty() {
+        return Ok(());
+    }
+    let output = graph.runner();
+    if dims.len() != 3 {
+        return Err(output.fail(format!(
+            "output `{}` has shape {dims:?}; a ColBERT graph outputs token embeddings [batch, sequence, dim]",
+            output.output_name()
+        )));
+    }
+    if dims[2] > 0 && Some(dims[2]) == hidden_size {
+        return Err(output.fail(format!(
+            "output `{}` has dim {}, the model's hidden size: {NO_PROJECTION} (export the encoder with its linear head)",
+            output.output_name(),
+            dims[2]
+        )));
+    }
+    Ok(())
+}
+
+/// What a graph without the ColBERT head is told.
+pub const NO_PROJECTION: &str = "the graph has no ColBERT projection";
+
+/// Whether `err` refused a graph for lacking the ColBERT projection.
+pub fn lacks_projection(err: &Error) -> bool {
+    matches!(err, Error::Model { message, .. } if message.contains(NO_PROJECTION))
+}
+
 impl Colbert {
     pub fn load(dir: &Path, runtime_library: &Path, options: &ColbertOptions) -> Result<Self> {
         options.encoder.check()?;
@@ -128,17 +160,40 @@ impl Colbert {
                 message: "no mask token (`mask_token` in tokenizer_config.json, or [MASK]) to pad queries with".into(),
             })?;
         let pad_id = pad_id(&config, &tokenizer_config, &tokenizer);
-        let graph = EncoderGraph::open(
-            &folder,
-            &options.encoder,
-            runtime_library,
-            "embeddings",
-            "ColBERT model",
-        )?;
         let hidden_size = config
             .get("hidden_size")
             .and_then(serde_json::Value::as_i64);
-        let colbert = Self {
+        // Without a named file, a graph that turns out to lack the ColBERT
+        // projection gives way to the next candidate the folder has.
+        let graphs = folder.onnx_files(
+            options.encoder.model_file.as_deref(),
+            &options.encoder.graphs,
+        )?;
+        let mut refused = Vec::new();
+        let mut opened = None;
+        for path in &graphs {
+            let graph = EncoderGraph::open(
+                path,
+                &options.encoder,
+                runtime_library,
+                "embeddings",
+                "ColBERT model",
+            )?;
+            match check_dims(&graph, hidden_size) {
+                Ok(()) => {
+                    opened = Some(graph);
+                    break;
+                }
+                Err(e) => refused.push(e),
+            }
+        }
+        let Some(graph) = opened else {
+            return Err(refused.pop().unwrap_or_else(|| Error::Model {
+                path: folder.dir().display().to_string(),
+                message: "no ONNX graph".to_string(),
+            }));
+        };
+        Ok(Self {
             tokenizer,
             graph,
             pad_id,
@@ -150,31 +205,7 @@ impl Colbert {
             query_length: options.query_length,
             token_budget: options.encoder.token_budget,
             cache: (options.cache_bytes > 0).then(|| EmbeddingCache::new(options.cache_bytes)),
-        };
-        let dims = colbert.graph.output_dims();
-        if !dims.is_empty() {
-            colbert.check_dims(&dims)?;
-        }
-        Ok(colbert)
-    }
-
-    /// `[batch, sequence, dim]`, with a projection (dim ≠ the hidden size).
-    fn check_dims(&self, dims: &[i64]) -> Result<()> {
-        let output = self.graph.runner();
-        if dims.len() != 3 {
-            return Err(output.fail(format!(
-                "output `{}` has shape {dims:?}; a ColBERT graph outputs token embeddings [batch, sequence, dim]",
-                output.output_name()
-            )));
-        }
-        if dims[2] > 0 && Some(dims[2]) == self.hidden_size {
-            return Err(output.fail(format!(
-                "output `{}` has dim {}, the model's hidden size: the graph has no ColBERT projection (export the encoder with its linear head)",
-                output.output_name(),
-                dims[2]
-            )));
-        }
-        Ok(())
+        })
     }
 
     pub fn cache_stats(&self) -> Option<CacheStats> {
@@ -254,7 +285,7 @@ fn token_embeddings(
         };
         if Some(dim as i64) == hidden_size {
             return Err(inputs.fail(format!(
-                "output `{}` has dim {dim}, the model's hidden size: the graph has no ColBERT projection (export the encoder with its linear head)",
+                "output `{}` has dim {dim}, the model's hidden size: {NO_PROJECTION} (export the encoder with its linear head)",
                 inputs.output_name()
             )));
         }

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::encoder::{pad_id, positions, BatchInputs, EncoderGraph, EncoderOptions, ReadBatch};
 use crate::error::{Error, Result};
-use crate::model_folder::{ModelFolder, TOKENIZER};
+use crate::model_folder::{ModelFolder, CONFIG, ST_CONFIG, TOKENIZER};
 use crate::scoring::Scorer;
 use crate::tokenization::{TextTokenizer, TokenBatch};
 
@@ -90,12 +90,18 @@ impl CrossEncoder {
         };
         let max_length = max_length(&config, &tokenizer_config, options.encoder.max_length);
         let tokenizer_path = folder.required(TOKENIZER)?;
+        let graph_path = folder
+            .onnx_files(
+                options.encoder.model_file.as_deref(),
+                &options.encoder.graphs,
+            )?
+            .swap_remove(0);
         // The tokenizer is parsed while ONNX Runtime opens the graph (a
         // cold start pays for the longer of the two, not their sum).
         let (tokenizer, graph) = std::thread::scope(|scope| {
             let tokenizer = scope.spawn(|| TextTokenizer::load(&tokenizer_path, max_length));
             let graph = EncoderGraph::open(
-                &folder,
+                &graph_path,
                 &options.encoder,
                 runtime_library,
                 "logits",
@@ -186,23 +192,40 @@ fn softmax_label1(label0: f32, label1: f32) -> f32 {
     1.0 / (1.0 + (label0 - label1).exp())
 }
 
-/// The activation `config.json` names, as sentence-transformers reads it.
+/// The activation the model's files name, in sentence-transformers 6.2's
+/// order: `activation_fn` in `config_sentence_transformers.json` (where
+/// sentence-transformers 5 and later save it), then `config.json`'s
+/// `sentence_transformers.activation_fn`, then its
+/// `sbert_ce_default_activation_function` (before 4.0); a sigmoid when none
+/// names one. Like sentence-transformers without `trust_remote_code`, a path
+/// outside `torch.` is passed over.
 fn configured_head(config: &Value, folder: &ModelFolder) -> Result<Head> {
-    let named = config
-        .get("sentence_transformers")
-        .and_then(|s| s.get("activation_fn"))
-        .or_else(|| config.get("sbert_ce_default_activation_function"))
-        .and_then(Value::as_str);
-    match named.map(|path| path.rsplit('.').next().unwrap_or(path)) {
+    let st_config = folder.sentence_transformers_config()?;
+    let candidates = [
+        (ST_CONFIG, st_config.get("activation_fn")),
+        (
+            CONFIG,
+            config
+                .get("sentence_transformers")
+                .and_then(|s| s.get("activation_fn")),
+        ),
+        (CONFIG, config.get("sbert_ce_default_activation_function")),
+    ];
+    let named = candidates.into_iter().find_map(|(file, value)| {
+        value
+            .and_then(Value::as_str)
+            .filter(|path| path.starts_with("torch."))
+            .map(|path| (file, path))
+    });
+    match named.map(|(file, path)| (file, path, path.rsplit('.').next().unwrap_or(path))) {
         None => Ok(Head::Sigmoid),
-        Some("Identity") => Ok(Head::Identity),
-        Some("Sigmoid") => Ok(Head::Sigmoid),
-        Some("Tanh") => Ok(Head::Tanh),
-        Some(_) => Err(Error::Model {
-            path: folder.dir().join("config.json").display().to_string(),
+        Some((_, _, "Identity")) => Ok(Head::Identity),
+        Some((_, _, "Sigmoid")) => Ok(Head::Sigmoid),
+        Some((_, _, "Tanh")) => Ok(Head::Tanh),
+        Some((file, path, _)) => Err(Error::Model {
+            path: folder.dir().join(file).display().to_string(),
             message: format!(
-                "activation `{}` is not supported (Identity, Sigmoid and Tanh are); set option `activation`",
-                named.unwrap_or_default()
+                "activation `{path}` is not supported (Identity, Sigmoid and Tanh are); set option `activation`"
             ),
         }),
     }

@@ -13,7 +13,6 @@ use serde_json::Value;
 
 use crate::batching;
 use crate::error::{Error, Result};
-use crate::model_folder::ModelFolder;
 use crate::model_worker::{ModelWorker, Pending};
 use crate::runtime;
 use crate::tokenization::{TextTokenizer, TokenBatch, Tokens};
@@ -26,8 +25,12 @@ pub const DEFAULT_TOKEN_BUDGET: usize = 512;
 /// How every text model is opened and batched.
 #[derive(Clone, Debug)]
 pub struct EncoderOptions {
-    /// The graph's path inside the folder; `onnx/model.onnx` or `model.onnx` when `None`.
+    /// The graph's path inside the folder, as the user named it (or the hub
+    /// resolved it); `None`: the first of `graphs` the folder has.
     pub model_file: Option<String>,
+    /// The graphs looked for when `model_file` is `None`, in order
+    /// (`model_folder::graph_candidates`).
+    pub graphs: Vec<String>,
     /// Tokens per model input (a pair for cross-encoders, a document for
     /// ColBERT); the model's own limit when `None`.
     pub max_length: Option<usize>,
@@ -41,6 +44,7 @@ impl Default for EncoderOptions {
     fn default() -> Self {
         Self {
             model_file: None,
+            graphs: vec!["onnx/model.onnx".to_string(), "model.onnx".to_string()],
             max_length: None,
             threads: runtime::available_cores(),
             token_budget: DEFAULT_TOKEN_BUDGET,
@@ -75,19 +79,19 @@ pub struct EncoderGraph {
 }
 
 impl EncoderGraph {
-    /// Opens the folder's graph (shared with every other user of the same
+    /// Opens the graph at `graph` (shared with every other user of the same
     /// file and thread count) and checks it takes `input_ids`,
     /// `attention_mask` and optionally `token_type_ids`. The output read is
     /// `preferred_output` if the graph has it, else its first.
     pub fn open(
-        folder: &ModelFolder,
+        graph: &Path,
         options: &EncoderOptions,
         runtime_library: &Path,
         preferred_output: &str,
         role: &str,
     ) -> Result<Self> {
         let threads = options.threads;
-        let graph = folder.onnx_file(options.model_file.as_deref())?;
+        let graph = graph.to_path_buf();
         let environment = runtime::environment(runtime_library)?;
         let worker = ModelWorker::shared(&graph, threads, || {
             runtime::open_session(&environment, &graph, threads)

@@ -278,12 +278,14 @@ impl<'a> Hub<'a> {
                 }
             }
             if found.is_none() && want.required {
+                let at = commit.clone().unwrap_or_else(|| revision.to_string());
+                let listed = match want.names.iter().all(|n| n.ends_with(".onnx")) {
+                    true => self.files(&client, &at).await,
+                    false => None,
+                };
                 return Err(self.fail(
                     &want.names.join(" or "),
-                    format!(
-                        "not found (HTTP 404) at {}/{}",
-                        self.options.endpoint, self.repo
-                    ),
+                    not_found(&self.options.endpoint, self.repo, listed),
                 ));
             }
             files.push(found);
@@ -311,21 +313,19 @@ impl<'a> Hub<'a> {
         Some(commit.trim().to_string()).filter(|c| is_plain_commit(c))
     }
 
-    /// Every wanted file's cached name, or `None` if one must be fetched.
+    /// Every wanted file's cached name, or `None` if one must be fetched. A
+    /// snapshot holding every required file is complete: an optional file
+    /// it lacks counts as absent, whether or not a `.no_exist` marker says so
+    /// (caches filled by other tools fetch only the files they needed).
     fn cached(&self, commit: &str, wanted: &[Wanted]) -> Option<Vec<Option<String>>> {
         let dir = self.snapshot_dir(commit);
-        let no_exist = self.repo_dir.join(".no_exist").join(commit);
         wanted
             .iter()
             .map(|want| {
                 let present = want.names.iter().find(|n| dir.join(n).is_file()).cloned();
                 match present {
                     Some(name) => Some(Some(name)),
-                    None if !want.required
-                        && want.names.iter().all(|n| no_exist.join(n).exists()) =>
-                    {
-                        Some(None)
-                    }
+                    None if !want.required => Some(None),
                     None => None,
                 }
             })
@@ -407,8 +407,33 @@ impl<'a> Hub<'a> {
                 .ok_or_else(|| fatal(self.fail(file, format!("bad redirect {location}"))))?;
         }
         let response = response.ok_or_else(|| fatal(self.fail(file, "too many redirects")))?;
+        let code = header(response.headers(), "x-error-code");
         match response.status() {
             s if s.is_success() => {}
+            // The hub answers a mistyped (or private) id with 401, or 404
+            // when a token was sent, and says which in X-Error-Code.
+            s if code.as_deref() == Some("RepositoryNotFound") => {
+                return Err(fatal(self.fail(
+                    file,
+                    format!(
+                        "repository not found (HTTP {}) at {}/{}: check the id, or, for a private or gated model, set a token (HF_TOKEN / option `token`)",
+                        s.as_u16(),
+                        self.options.endpoint.trim_end_matches('/'),
+                        self.repo
+                    ),
+                )))
+            }
+            s if code.as_deref() == Some("GatedRepo") => {
+                return Err(fatal(self.fail(
+                    file,
+                    format!(
+                        "the model is gated (HTTP {}): accept its terms at {}/{} and set a token (HF_TOKEN / option `token`)",
+                        s.as_u16(),
+                        self.options.endpoint.trim_end_matches('/'),
+                        self.repo
+                    ),
+                )))
+            }
             StatusCode::NOT_FOUND => return Ok(None),
             s @ (StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) => {
                 return Err(fatal(self.fail(
@@ -606,6 +631,33 @@ impl<'a> Hub<'a> {
         }
     }
 
+    /// The repository's files at `revision`, from the hub's model API
+    /// (`/api/models/{repo}/revision/{revision}`); `None` when it cannot say.
+    async fn files(&self, client: &reqwest::Client, revision: &str) -> Option<Vec<String>> {
+        let base = self.options.endpoint.trim_end_matches('/');
+        let url = Url::parse(&format!(
+            "{base}/api/models/{}/revision/{revision}",
+            self.repo
+        ))
+        .ok()?;
+        let mut request = client.get(url);
+        if let Some(token) = &self.options.token {
+            request = request.header(AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let reply = request.send().await.ok()?;
+        if !reply.status().is_success() || reply.content_length().is_some_and(|n| n > 16 << 20) {
+            return None;
+        }
+        let body: serde_json::Value = serde_json::from_slice(&reply.bytes().await.ok()?).ok()?;
+        let files = body
+            .get("siblings")?
+            .as_array()?
+            .iter()
+            .filter_map(|f| f.get("rfilename")?.as_str().map(str::to_string))
+            .collect();
+        Some(files)
+    }
+
     /// Records that `file` does not exist at `commit`, as huggingface_hub does.
     fn mark_missing(&self, commit: &str, file: &str) {
         let marker = self.repo_dir.join(".no_exist").join(commit).join(file);
@@ -631,6 +683,34 @@ impl<'a> Hub<'a> {
 enum Failure {
     Retry(String),
     Fatal(Error),
+}
+
+/// The message for a graph or file the repository lacks; with its file
+/// list (`files`), it says which ONNX graphs there are, or that there are
+/// none and where to get one.
+fn not_found(endpoint: &str, repo: &str, files: Option<Vec<String>>) -> String {
+    let at = format!("{}/{repo}", endpoint.trim_end_matches('/'));
+    let Some(files) = files else {
+        return format!("not found (HTTP 404) at {at}");
+    };
+    let graphs: Vec<&str> = files
+        .iter()
+        .map(String::as_str)
+        .filter(|f| f.ends_with(".onnx"))
+        .collect();
+    if !graphs.is_empty() {
+        return format!(
+            "not found (HTTP 404) at {at}; the repository's ONNX graphs: {} (options `modelFile`, `dtype`)",
+            graphs.join(", ")
+        );
+    }
+    let shown: Vec<&str> = files.iter().map(String::as_str).take(12).collect();
+    let more = files.len().saturating_sub(shown.len());
+    format!(
+        "the repository {at} has no ONNX graph (its files: {}{}); use an ONNX export of it (a repository that holds onnx/model.onnx, often named like `{repo}-onnx` or under `onnx-community/`), or export one with `optimum-cli export onnx --model {repo} --task text-classification <folder>` and pass the folder as `model`",
+        shown.join(", "),
+        if more > 0 { format!(", and {more} more") } else { String::new() }
+    )
 }
 
 fn header(headers: &HeaderMap, name: &str) -> Option<String> {

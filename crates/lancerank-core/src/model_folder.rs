@@ -11,19 +11,76 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::hub::Wanted;
 
-/// Where the ONNX graph is looked for when no file is named, in order.
-pub const ONNX_FILES: [&str; 2] = ["onnx/model.onnx", "model.onnx"];
 pub const TOKENIZER: &str = "tokenizer.json";
 pub const CONFIG: &str = "config.json";
 pub const TOKENIZER_CONFIG: &str = "tokenizer_config.json";
+/// Where sentence-transformers 5 and later keep a model's own settings.
+pub const ST_CONFIG: &str = "config_sentence_transformers.json";
 
-/// The files to fetch for a model from the hub; the last is the ONNX graph.
-pub fn hub_files(model_file: Option<&str>) -> Vec<Wanted> {
+/// What a model is for: the graphs looked for differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModelKind {
+    CrossEncoder,
+    Colbert,
+}
+
+/// transformers.js's `dtype` names and the suffixes the export tools
+/// (Optimum, transformers.js' conversion script) give their graphs.
+const DTYPES: [(&str, &str); 9] = [
+    ("fp32", ""),
+    ("fp16", "_fp16"),
+    ("q8", "_quantized"),
+    ("int8", "_int8"),
+    ("uint8", "_uint8"),
+    ("q4", "_q4"),
+    ("q4f16", "_q4f16"),
+    ("bnb4", "_bnb4"),
+    ("quantized", "_quantized"),
+];
+
+/// The graphs looked for, in order, when no file is named: `onnx/model.onnx`
+/// then `model.onnx` (with the `dtype`'s suffix); for ColBERT,
+/// `vespa_colbert.onnx` first, the encoder with its projection that
+/// repositories such as answerai-colbert-small-v1 ship beside a bare encoder.
+pub fn graph_candidates(kind: ModelKind, dtype: Option<&str>) -> Result<Vec<String>> {
+    let suffix = match dtype {
+        None => "",
+        Some(d) => DTYPES
+            .iter()
+            .find(|(name, _)| *name == d)
+            .map(|(_, suffix)| *suffix)
+            .ok_or_else(|| Error::InvalidOption {
+                option: "dtype",
+                message: format!(
+                    "expected one of {}, got '{d}'",
+                    DTYPES[..8]
+                        .iter()
+                        .map(|(n, _)| format!("'{n}'"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            })?,
+    };
+    let mut names = vec![
+        format!("onnx/model{suffix}.onnx"),
+        format!("model{suffix}.onnx"),
+    ];
+    if kind == ModelKind::Colbert && suffix.is_empty() {
+        names.insert(0, "vespa_colbert.onnx".to_string());
+    }
+    Ok(names)
+}
+
+/// The files to fetch for a model from the hub; the last is the ONNX graph:
+/// `model_file`, else the first of `candidates` the repository has.
+pub fn hub_files(model_file: Option<&str>, candidates: &[String]) -> Vec<Wanted> {
+    let names: Vec<&str> = candidates.iter().map(String::as_str).collect();
     vec![
         Wanted::required(CONFIG),
         Wanted::required(TOKENIZER),
         Wanted::optional(TOKENIZER_CONFIG),
-        model_file.map_or_else(|| Wanted::first_of(&ONNX_FILES), Wanted::required),
+        Wanted::optional(ST_CONFIG),
+        model_file.map_or_else(|| Wanted::first_of(&names), Wanted::required),
     ]
 }
 
@@ -48,23 +105,61 @@ impl ModelFolder {
         &self.dir
     }
 
-    /// The ONNX graph: `model_file` when given, else the first of
-    /// [`ONNX_FILES`] that exists.
-    pub fn onnx_file(&self, model_file: Option<&str>) -> Result<PathBuf> {
-        match model_file {
-            Some(name) => self.required(name),
-            None => ONNX_FILES
-                .iter()
-                .map(|name| self.dir.join(name))
-                .find(|path| path.is_file())
-                .ok_or_else(|| Error::Model {
-                    path: self.dir.display().to_string(),
-                    message: format!(
-                        "no ONNX graph: looked for {} (option `modelFile` names another)",
-                        ONNX_FILES.join(" and ")
-                    ),
-                }),
+    /// The ONNX graphs to try, in order: `model_file` when given, else the
+    /// `candidates` the folder has. An error lists the folder's graphs.
+    pub fn onnx_files(
+        &self,
+        model_file: Option<&str>,
+        candidates: &[String],
+    ) -> Result<Vec<PathBuf>> {
+        let found: Vec<PathBuf> = match model_file {
+            Some(name) => vec![self.dir.join(name)],
+            None => candidates.iter().map(|name| self.dir.join(name)).collect(),
         }
+        .into_iter()
+        .filter(|path| path.is_file())
+        .collect();
+        if !found.is_empty() {
+            return Ok(found);
+        }
+        let graphs = self.graphs();
+        let has = match graphs.is_empty() {
+            true => "the folder has no .onnx file".to_string(),
+            false => format!("the folder's graphs: {}", graphs.join(", ")),
+        };
+        Err(match model_file {
+            Some(name) => Error::Model {
+                path: self.dir.join(name).display().to_string(),
+                message: format!("no such file; {has} (option `modelFile`)"),
+            },
+            None => Error::Model {
+                path: self.dir.display().to_string(),
+                message: format!(
+                    "no ONNX graph: looked for {}; {has} (options `modelFile`, `dtype`)",
+                    candidates.join(", ")
+                ),
+            },
+        })
+    }
+
+    /// The `.onnx` files in the folder and its subfolders (two levels deep).
+    fn graphs(&self) -> Vec<String> {
+        let mut found = Vec::new();
+        let mut folders = vec![(self.dir.clone(), 0)];
+        while let Some((dir, depth)) = folders.pop() {
+            for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() && depth < 2 {
+                    folders.push((path, depth + 1));
+                } else if path.extension().is_some_and(|e| e == "onnx") {
+                    if let Ok(relative) = path.strip_prefix(&self.dir) {
+                        found.push(relative.to_string_lossy().replace('\\', "/"));
+                    }
+                }
+            }
+        }
+        found.sort();
+        found
     }
 
     /// A file that must exist.
@@ -87,7 +182,16 @@ impl ModelFolder {
 
     /// `tokenizer_config.json`, parsed, or an empty object when absent.
     pub fn tokenizer_config(&self) -> Result<Value> {
-        let path = self.dir.join(TOKENIZER_CONFIG);
+        self.optional_json(TOKENIZER_CONFIG)
+    }
+
+    /// `config_sentence_transformers.json`, parsed, or an empty object when absent.
+    pub fn sentence_transformers_config(&self) -> Result<Value> {
+        self.optional_json(ST_CONFIG)
+    }
+
+    fn optional_json(&self, name: &str) -> Result<Value> {
+        let path = self.dir.join(name);
         if path.is_file() {
             read_json(&path)
         } else {
