@@ -300,8 +300,22 @@ export interface DownloadProgress {
 export interface ModelSourceOptions {
   /** A folder or a Hugging Face model id. */
   model?: string
-  /** The ONNX graph inside the folder, e.g. `'onnx/model_qint8_avx512.onnx'`. Default: `onnx/model.onnx`, else `model.onnx`. */
+  /**
+   * The ONNX graph inside the folder or repository, e.g.
+   * `'onnx/model_qint8_avx512.onnx'`; wins over `dtype`. Default: the first
+   * the model has of `onnx/model.onnx`, `model.onnx` (ColBERT:
+   * `vespa_colbert.onnx` first, and a graph without the ColBERT projection
+   * gives way to the next). External data the graph names
+   * (`model.onnx_data`, …) is fetched beside it.
+   */
   modelFile?: string
+  /**
+   * Which graph to look for, by transformers.js's names: `'fp32'` (default)
+   * `onnx/model.onnx`, `'fp16'` `onnx/model_fp16.onnx`, `'q8'`
+   * `onnx/model_quantized.onnx`, `'int8'`, `'uint8'`, `'q4'`, `'q4f16'`,
+   * `'bnb4'` `onnx/model_<dtype>.onnx` (then the same at the root).
+   */
+  dtype?: 'fp32' | 'fp16' | 'q8' | 'int8' | 'uint8' | 'q4' | 'q4f16' | 'bnb4'
   /** A branch, tag or commit. Default `'main'`. */
   revision?: string
   /** The cache's `hub` folder. Default: from `HF_HUB_CACHE` / `HF_HOME`. */
@@ -547,9 +561,14 @@ export declare class HttpReranker extends ServiceReranker {
 export interface ColbertOptions extends ModelRerankerOptions {
   /** Tokens per document, marker included (1 to 65536). Default: the model's positions less two (rerankers' rule). */
   maxLength?: number
-  /** The query marker inserted after the first special token. Default `'[unused0]'` (BERT vocabularies). */
+  /**
+   * The query marker inserted after the first special token. Default: what
+   * the model says (PyLate's `query_prefix` in config_sentence_transformers.json,
+   * Stanford ColBERT's `query_token_id` in artifact.metadata), else the first
+   * the vocabulary has of `'[unused0]'` (BERT) and `'[QueryMarker]'` (jina-colbert, XLM-R).
+   */
   queryToken?: string
-  /** The document marker. Default `'[unused1]'`. */
+  /** The document marker; found as `queryToken` is: `'[unused1]'`, `'[DocumentMarker]'`. */
   documentToken?: string
   /**
    * `'dynamic'` (default) follows the rerankers library's ColBERTRanker, as

@@ -18,6 +18,61 @@ const colbert = (file) => fs.readFileSync(path.join(__dirname, 'fixtures', 'colb
 const BARE_ENCODER = fs.readFileSync(path.join(__dirname, 'fixtures', 'colbert-no-projection', 'onnx', 'model.onnx'))
 const colbertFiles = { 'config.json': colbert('config.json'), 'tokenizer.json': colbert('tokenizer.json'), 'tokenizer_config.json': colbert('tokenizer_config.json') }
 
+/** A fixture folder's files (`fixtures/<name>`), each at `rename(path)`; null drops a file. */
+function folder(name, rename = (file) => file) {
+  const root = path.join(__dirname, 'fixtures', name)
+  const files = {}
+  const walk = (dir) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name)
+      if (entry.isDirectory()) walk(full)
+      else {
+        const target = rename(path.relative(root, full).split(path.sep).join('/'))
+        if (target !== null) files[target] = fs.readFileSync(full)
+      }
+    }
+  }
+  walk(root)
+  return files
+}
+
+const variants = (graph, suffixes) => Object.fromEntries(suffixes.map((s) => [`onnx/model${s}.onnx`, graph]))
+
+// The reranker repositories users name, in their real layouts
+// (../shared/reference/hub-model-layouts.md), holding fixture weights of the
+// same kind: ce-roberta (BPE, no token types) for XLM-R, DeBERTa and
+// ModernBERT rerankers, ce-identity for ms-marco (Identity activation),
+// the ColBERT fixture for ColBERT models, and the layouts/ fixtures for
+// external data and jina's markers.
+const LAYOUTS = {
+  'cross-encoder/ms-marco-MiniLM-L6-v2': { ...folder('ce-identity'), ...variants(fs.readFileSync(path.join(__dirname, 'fixtures', 'ce-identity', 'onnx', 'model.onnx')), ['_O4', '_quint8_avx2']) },
+  'cross-encoder/ms-marco-MiniLM-L12-v2': folder('ce-identity'),
+  'Xenova/ms-marco-MiniLM-L-6-v2': { ...folder('ce-identity'), ...variants(fs.readFileSync(path.join(__dirname, 'fixtures', 'ce-identity', 'onnx', 'model.onnx')), ['_fp16', '_quantized']) },
+  'mixedbread-ai/mxbai-rerank-base-v1': folder('ce-roberta'),
+  'BAAI/bge-reranker-base': { ...folder('ce-roberta'), 'sentencepiece.bpe.model': Buffer.from('unused') },
+  'BAAI/bge-reranker-large': { ...folder('layouts/ce-external'), 'sentencepiece.bpe.model': Buffer.from('unused') },
+  'mixedbread-ai/mxbai-rerank-xsmall-v1': {
+    ...folder('ce-roberta'),
+    ...variants(fs.readFileSync(path.join(__dirname, 'fixtures', 'ce-roberta', 'onnx', 'model.onnx')), ['_quantized']),
+    'onnx/quantize_config.json': Buffer.from('{}'),
+  },
+  'Alibaba-NLP/gte-reranker-modernbert-base': {
+    ...folder('ce-roberta'),
+    ...variants(fs.readFileSync(path.join(__dirname, 'fixtures', 'ce-roberta', 'onnx', 'model.onnx')), ['_bnb4', '_fp16', '_int8', '_q4', '_q4f16', '_quantized', '_uint8']),
+  },
+  // Community exports of bge-reranker-v2-m3: root model.onnx + model.onnx.data; and one file per tensor.
+  'test-org/reranker-onnx-dot-data': folder('layouts/ce-external-dot-data'),
+  'test-org/reranker-onnx-per-tensor': folder('layouts/ce-external-per-tensor'),
+  'colbert-ir/colbertv2.0': folder('colbert', (f) => (f === 'onnx/model.onnx' ? 'model.onnx' : f)),
+  'jinaai/jina-colbert-v2': folder('layouts/colbert-jina'),
+  'mixedbread-ai/mxbai-colbert-large-v1': { ...folder('colbert'), ...variants(fs.readFileSync(path.join(__dirname, 'fixtures', 'colbert', 'onnx', 'model.onnx')), ['_fp16', '_int8']) },
+}
+// Renamed repositories answer with a relative 307 to the new name, as the hub does.
+const RENAMED = {
+  'cross-encoder/ms-marco-MiniLM-L-6-v2': 'cross-encoder/ms-marco-MiniLM-L6-v2',
+  'cross-encoder/ms-marco-MiniLM-L-12-v2': 'cross-encoder/ms-marco-MiniLM-L12-v2',
+}
+
 // repo → file → bytes. `flat` has its graph at the root and no tokenizer_config.json.
 // answerai-colbert-small-v1's layout: the bare encoder in onnx/model.onnx,
 // the encoder with its projection in vespa_colbert.onnx; `colbert-fallback`:
@@ -43,6 +98,7 @@ const REPOS = {
     'onnx/model.onnx': read('onnx/model.onnx'),
     'onnx/model_quantized.onnx': fs.readFileSync(path.join(__dirname, 'fixtures', 'ce-identity', 'onnx', 'model.onnx')),
   },
+  ...LAYOUTS,
   // The most downloaded open reranker: weights, no ONNX graph.
   'BAAI/bge-reranker-v2-m3': {
     'config.json': read('config.json'),
@@ -91,6 +147,10 @@ async function startHub(t) {
   const endpoint = await listen(t, (req, res) => {
     requests.push({ url: req.url, authorization: req.headers.authorization })
     const repo = req.url.match(/^\/(?:api\/models\/)?([^/]+\/[^/]+)\//)?.[1]
+    if (RENAMED[repo]) {
+      res.writeHead(307, { Location: req.url.replace(repo, RENAMED[repo]) })
+      return res.end()
+    }
     if (repo && !REPOS[repo]) {
       // The hub's answer to an id it does not know (or may not show).
       res.writeHead(401, { 'X-Error-Code': 'RepositoryNotFound' })

@@ -171,8 +171,8 @@ pub async fn load_colbert(
     let defaults = ColbertOptions::default();
     let mut settings = ColbertOptions {
         encoder: encoder_options(options.max_length, options.threads, options.token_budget),
-        query_token: options.query_token.unwrap_or(defaults.query_token),
-        document_token: options.document_token.unwrap_or(defaults.document_token),
+        query_token: options.query_token,
+        document_token: options.document_token,
         query_length: match options.query_length {
             None | Some(0) => QueryLength::Dynamic,
             Some(n) => QueryLength::Fixed(n as usize),
@@ -206,6 +206,45 @@ pub async fn load_colbert(
         scoring: TextScoring::new(options.column, return_score),
         model: model.clone(),
         stats: Some(model),
+    })
+}
+
+/// Where `downloadModel` put a model: its snapshot folder and graph.
+#[napi(object)]
+pub struct DownloadedModel {
+    pub dir: String,
+    pub graph: Option<String>,
+}
+
+/// Fills the Hugging Face cache with what a reranker of `kind`
+/// (`'cross-encoder'` or `'colbert'`) needs, external data included, without
+/// loading ONNX Runtime: the `lancerank download` command.
+#[napi]
+pub async fn download_model(
+    source: ModelSourceOptions,
+    kind: String,
+    on_progress: Option<ProgressFn>,
+) -> napi::Result<DownloadedModel> {
+    let kind = match kind.as_str() {
+        "cross-encoder" => ModelKind::CrossEncoder,
+        "colbert" => ModelKind::Colbert,
+        other => {
+            return Err(napi::Error::from_reason(format!(
+                "kind: expected 'cross-encoder' or 'colbert', got '{other}'"
+            )))
+        }
+    };
+    if Path::new(&source.model).is_dir() {
+        return Err(napi::Error::from_reason(format!(
+            "model `{}` is a folder: nothing to download",
+            source.model
+        )));
+    }
+    let candidates = graph_candidates(kind, source.dtype.as_deref()).map_err(to_js)?;
+    let (dir, graph) = caught(locate(&source, &candidates, on_progress.as_ref())).await?;
+    Ok(DownloadedModel {
+        dir: dir.display().to_string(),
+        graph,
     })
 }
 
@@ -267,12 +306,14 @@ async fn locate(
         }
     };
     let wanted = hub_files(source.model_file.as_deref(), candidates);
-    let snapshot = Hub::new(&source.model, &hub)
-        .map_err(to_js)?
-        .snapshot(&wanted, &report)
-        .await
-        .map_err(to_js)?;
+    let repo = Hub::new(&source.model, &hub).map_err(to_js)?;
+    let snapshot = repo.snapshot(&wanted, &report).await.map_err(to_js)?;
     let model_file = snapshot.files.last().cloned().flatten();
+    if let Some(graph) = &model_file {
+        repo.external_data(&snapshot, graph, &report)
+            .await
+            .map_err(to_js)?;
+    }
     Ok((snapshot.dir, model_file))
 }
 

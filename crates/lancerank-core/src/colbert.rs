@@ -43,8 +43,10 @@ pub struct ColbertOptions {
     /// `max_length` is per document, marker included; the model's positions
     /// less two when `None`.
     pub encoder: EncoderOptions,
-    pub query_token: String,
-    pub document_token: String,
+    /// The query and document markers; `None`: what the model's files say
+    /// (see `markers`).
+    pub query_token: Option<String>,
+    pub document_token: Option<String>,
     pub query_length: QueryLength,
     /// Bytes of document embeddings kept between calls; 0 turns the cache off.
     pub cache_bytes: usize,
@@ -54,8 +56,8 @@ impl Default for ColbertOptions {
     fn default() -> Self {
         Self {
             encoder: EncoderOptions::default(),
-            query_token: "[unused0]".to_string(),
-            document_token: "[unused1]".to_string(),
+            query_token: None,
+            document_token: None,
             query_length: QueryLength::Dynamic,
             cache_bytes: DEFAULT_CACHE_BYTES,
         }
@@ -101,6 +103,59 @@ fn check_dims(graph: &EncoderGraph, hidden_size: Option<i64>) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// Stanford ColBERT's markers, and jina-colbert's (XLM-R vocabularies have no `[unusedN]`).
+const MARKERS: [(&str, &str); 2] = [
+    ("[unused0]", "[unused1]"),
+    ("[QueryMarker]", "[DocumentMarker]"),
+];
+
+/// The query and document markers: the options; else PyLate's
+/// `query_prefix`/`document_prefix` (config_sentence_transformers.json);
+/// else Stanford ColBERT's `query_token_id`/`doc_token_id`
+/// (artifact.metadata); else the first pair of known markers the
+/// vocabulary has (`[unused0]`/`[unused1]`, then `[QueryMarker]`/`[DocumentMarker]`).
+fn markers(
+    folder: &ModelFolder,
+    tokenizer: &TextTokenizer,
+    options: &ColbertOptions,
+) -> Result<(String, String)> {
+    let named = |config: &serde_json::Value, query: &str, document: &str| {
+        let text = |key: &str| {
+            config
+                .get(key)
+                .and_then(serde_json::Value::as_str)
+                .map(|t| t.trim().to_string())
+        };
+        text(query)
+            .zip(text(document))
+            .filter(|(q, d)| !q.is_empty() && !d.is_empty())
+    };
+    let pylate = named(
+        &folder.sentence_transformers_config()?,
+        "query_prefix",
+        "document_prefix",
+    );
+    let stanford = match folder.dir().join("artifact.metadata") {
+        path if path.is_file() => std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .and_then(|m| named(&m, "query_token_id", "doc_token_id")),
+        _ => None,
+    };
+    let known = MARKERS
+        .iter()
+        .find(|(q, d)| tokenizer.token_id(q).is_some() && tokenizer.token_id(d).is_some())
+        .map(|(q, d)| (q.to_string(), d.to_string()));
+    let (query, document) = pylate
+        .or(stanford)
+        .or(known)
+        .unwrap_or_else(|| (MARKERS[0].0.to_string(), MARKERS[0].1.to_string()));
+    Ok((
+        options.query_token.clone().unwrap_or(query),
+        options.document_token.clone().unwrap_or(document),
+    ))
 }
 
 /// What a graph without the ColBERT head is told.
@@ -151,8 +206,9 @@ impl Colbert {
                     ),
                 })
         };
-        let query_marker = token("queryToken", &options.query_token)?;
-        let document_marker = token("documentToken", &options.document_token)?;
+        let (query_token, document_token) = markers(&folder, &tokenizer, options)?;
+        let query_marker = token("queryToken", &query_token)?;
+        let document_marker = token("documentToken", &document_token)?;
         let mask_id = special_token_id(&tokenizer_config, "mask_token", &tokenizer)
             .or_else(|| tokenizer.token_id("[MASK]"))
             .ok_or_else(|| Error::Model {

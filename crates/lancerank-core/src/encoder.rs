@@ -92,6 +92,7 @@ impl EncoderGraph {
     ) -> Result<Self> {
         let threads = options.threads;
         let graph = graph.to_path_buf();
+        crate::external_data::check_present(&graph)?;
         let environment = runtime::environment(runtime_library)?;
         let worker = ModelWorker::shared(&graph, threads, || {
             runtime::open_session(&environment, &graph, threads)

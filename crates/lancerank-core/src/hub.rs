@@ -156,6 +156,8 @@ pub struct Progress {
 #[derive(Debug)]
 pub struct Snapshot {
     pub dir: PathBuf,
+    /// The commit the snapshot is of (its folder's name).
+    pub commit: String,
     pub files: Vec<Option<String>>,
 }
 
@@ -225,6 +227,7 @@ impl<'a> Hub<'a> {
             if let Some(files) = self.cached(&commit, wanted) {
                 return Ok(Snapshot {
                     dir: self.snapshot_dir(&commit),
+                    commit,
                     files,
                 });
             }
@@ -296,8 +299,39 @@ impl<'a> Hub<'a> {
         }
         Ok(Snapshot {
             dir: self.snapshot_dir(&commit),
+            commit,
             files,
         })
+    }
+
+    /// Fetches, at the snapshot's commit, the external-data files its ONNX
+    /// graph `graph` names (weights kept beside a graph over 2 GB), into the
+    /// same snapshot, so that ONNX Runtime finds them beside the graph.
+    pub async fn external_data(
+        &self,
+        snapshot: &Snapshot,
+        graph: &str,
+        progress: &(dyn Fn(Progress) + Send + Sync),
+    ) -> Result<()> {
+        let locations = crate::external_data::locations(&snapshot.dir.join(graph))?;
+        if locations.is_empty() {
+            return Ok(());
+        }
+        let folder = graph
+            .rsplit_once('/')
+            .map_or(String::new(), |(dir, _)| format!("{dir}/"));
+        let wanted: Vec<Wanted> = locations
+            .iter()
+            .map(|l| Wanted::required(&format!("{folder}{l}")))
+            .collect();
+        let pinned = HubOptions {
+            revision: snapshot.commit.clone(),
+            ..self.options.clone()
+        };
+        Hub::new(self.repo, &pinned)?
+            .snapshot(&wanted, progress)
+            .await
+            .map(|_| ())
     }
 
     fn snapshot_dir(&self, commit: &str) -> PathBuf {

@@ -15,6 +15,7 @@ pub mod embedding_cache;
 pub mod encoder;
 pub mod error;
 pub mod evaluation;
+pub mod external_data;
 pub mod fusion;
 pub mod http;
 pub mod hub;

@@ -140,7 +140,7 @@ fn a_graph_without_projection_and_unknown_markers_are_refused() {
     let err = load(
         "colbert",
         ColbertOptions {
-            query_token: "[Q]".into(),
+            query_token: Some("[Q]".into()),
             ..Default::default()
         },
     )
