@@ -8,9 +8,10 @@
 //! costs a memcpy per input and makes the input the caller's again as soon
 //! as the call returns its Promise.
 
-use lancerank_core::merge::result_set_name;
+use lancerank_core::arrow::ipc;
+use lancerank_core::arrow::merge::result_set_name;
 use lancerank_core::scoring::Request;
-use lancerank_core::{ipc, RecordBatch};
+use lancerank_core::RecordBatch;
 use napi::bindgen_prelude::{FromNapiValue, TypeName, Uint8Array, ValidateNapiValue};
 use napi::{sys, ValueType};
 

@@ -2,8 +2,9 @@
 
 use std::sync::Arc;
 
+use lancerank_core::arrow::ipc;
 use lancerank_core::fusion::{Fusion, LinearCombination, Mrr, Rrf, ScoreFusion};
-use lancerank_core::{ipc, ReturnScore};
+use lancerank_core::ReturnScore;
 use napi::bindgen_prelude::Buffer;
 use napi_derive::napi;
 

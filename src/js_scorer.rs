@@ -12,8 +12,9 @@
 use std::time::Duration;
 
 use futures::stream::{self, StreamExt, TryStreamExt};
+use lancerank_core::arrow::ipc;
 use lancerank_core::scoring::TextScoring;
-use lancerank_core::{ipc, ReturnScore};
+use lancerank_core::ReturnScore;
 use napi::bindgen_prelude::{Buffer, Float64Array, FnArgs, Promise};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::Status;

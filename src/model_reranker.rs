@@ -7,14 +7,15 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use lancerank_core::colbert::{lacks_projection, Colbert, ColbertOptions, QueryLength};
-use lancerank_core::cross_encoder::{CrossEncoder, CrossEncoderOptions};
-use lancerank_core::embedding_cache::CacheStats;
-use lancerank_core::encoder::EncoderOptions;
-use lancerank_core::hub::{Hub, HubOptions, Progress};
-use lancerank_core::model_folder::{graph_candidates, hub_files, ModelKind};
+use lancerank_core::arrow::ipc;
+use lancerank_core::models::colbert::{lacks_projection, Colbert, ColbertOptions, QueryLength};
+use lancerank_core::models::cross_encoder::{CrossEncoder, CrossEncoderOptions};
+use lancerank_core::models::embedding_cache::CacheStats;
+use lancerank_core::models::encoder::EncoderOptions;
+use lancerank_core::models::hub::{Hub, HubOptions, Progress};
+use lancerank_core::models::model_folder::{graph_candidates, hub_files, ModelKind};
 use lancerank_core::scoring::{Scorer, TextScoring};
-use lancerank_core::{ipc, ReturnScore};
+use lancerank_core::ReturnScore;
 use napi::bindgen_prelude::{Buffer, Float32Array};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::Status;
@@ -124,7 +125,7 @@ pub struct NativeModelReranker {
 /// ONNX Runtime while `exit()` destroys its statics.
 #[napi]
 pub fn settle_onnx_runtime() {
-    lancerank_core::runtime::stop_for_exit();
+    lancerank_core::models::runtime::stop_for_exit();
 }
 
 /// Loads a cross-encoder. The returned reranker holds no JavaScript values.

@@ -7,11 +7,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use lancerank_core::arrow::ipc;
 use lancerank_core::cancel::Cancel;
 use lancerank_core::http::RetryPolicy;
 use lancerank_core::scoring::TextScoring;
 use lancerank_core::services::{protocol, ServiceConfig, ServiceScorer, ServiceSettings};
-use lancerank_core::{ipc, ReturnScore};
+use lancerank_core::ReturnScore;
 use napi::bindgen_prelude::{Buffer, Float64Array, PromiseRaw};
 use napi::{Env, Status};
 use napi_derive::napi;

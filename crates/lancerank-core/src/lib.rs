@@ -6,29 +6,16 @@
 //! sorted by it, descending. Nothing here knows about JavaScript: the napi
 //! bindings in the parent crate are a thin layer over these types.
 
-pub mod batching;
+pub mod arrow;
 pub mod cancel;
-pub mod colbert;
-pub mod columns;
-pub mod cross_encoder;
-pub mod embedding_cache;
-pub mod encoder;
 pub mod error;
 pub mod evaluation;
-pub mod external_data;
 pub mod fusion;
 pub mod http;
-pub mod hub;
-pub mod ipc;
-pub mod merge;
-pub mod model_folder;
-pub mod model_worker;
-pub mod optimized_graphs;
+pub mod models;
 pub mod redact;
-pub mod runtime;
 pub mod scoring;
 pub mod services;
-pub mod tokenization;
 
 pub use arrow_array::RecordBatch;
 pub use error::{Error, Result};

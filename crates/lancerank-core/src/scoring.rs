@@ -5,8 +5,8 @@
 
 use arrow_array::RecordBatch;
 
+use crate::arrow::merge::{Candidates, Duplicates};
 use crate::error::{Error, Result};
-use crate::merge::{Candidates, Duplicates};
 use crate::ReturnScore;
 
 /// What to rerank.

@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use lancerank_core::colbert::{Colbert, ColbertOptions, QueryLength};
-use lancerank_core::encoder::EncoderOptions;
+use lancerank_core::models::colbert::{Colbert, ColbertOptions, QueryLength};
+use lancerank_core::models::encoder::EncoderOptions;
 use lancerank_core::scoring::Scorer;
 use serde_json::Value;
 

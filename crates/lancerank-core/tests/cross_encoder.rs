@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use lancerank_core::cross_encoder::{Activation, CrossEncoder, CrossEncoderOptions};
-use lancerank_core::encoder::EncoderOptions;
+use lancerank_core::models::cross_encoder::{Activation, CrossEncoder, CrossEncoderOptions};
+use lancerank_core::models::encoder::EncoderOptions;
 use lancerank_core::scoring::Scorer;
 use lancerank_core::Error;
 use serde_json::Value;

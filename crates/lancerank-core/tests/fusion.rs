@@ -11,8 +11,9 @@ use arrow_array::{ArrayRef, Float32Array, Int64Array, RecordBatch, StringArray, 
 use arrow_buffer::Buffer;
 use arrow_schema::{DataType, Schema};
 use common::{batch, row_ids};
+use lancerank_core::arrow::ipc;
 use lancerank_core::fusion::{LinearCombination, ListFusion, Mrr, Rrf};
-use lancerank_core::{ipc, Error, ReturnScore};
+use lancerank_core::{Error, ReturnScore};
 
 fn ids(v: &[u64]) -> ArrayRef {
     Arc::new(UInt64Array::from(v.to_vec()))

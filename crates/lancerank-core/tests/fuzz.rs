@@ -32,9 +32,10 @@ use arrow_array::{
 use arrow_buffer::Buffer;
 use arrow_schema::{DataType, Field};
 use common::batch;
+use lancerank_core::arrow::ipc;
 use lancerank_core::fusion::{Fusion, LinearCombination, Mrr, Rrf};
 use lancerank_core::scoring::{Request, TextScoring};
-use lancerank_core::{ipc, Error, ReturnScore};
+use lancerank_core::{Error, ReturnScore};
 
 /// xorshift64*: the mutations are reproducible from the seed.
 struct Rng(u64);

@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use lancerank_core::cross_encoder::{CrossEncoder, CrossEncoderOptions};
-use lancerank_core::optimized_graphs;
+use lancerank_core::models::cross_encoder::{CrossEncoder, CrossEncoderOptions};
+use lancerank_core::models::optimized_graphs;
 use lancerank_core::scoring::Scorer;
 
 fn root() -> PathBuf {

@@ -3,9 +3,10 @@
 
 use std::path::Path;
 
-use lancerank_core::cross_encoder::{CrossEncoder, CrossEncoderOptions};
+use lancerank_core::models::cross_encoder::{CrossEncoder, CrossEncoderOptions};
+use lancerank_core::models::runtime;
 use lancerank_core::scoring::Scorer;
-use lancerank_core::{runtime, Error};
+use lancerank_core::Error;
 
 #[test]
 fn a_bad_library_path_is_an_error_and_a_good_one_still_loads_afterwards() {

@@ -11,7 +11,7 @@ use arrow_array::RecordBatch;
 use serde::{Deserialize, Serialize};
 
 use super::{trec_order, Judgments, Lists, Metric};
-use crate::columns;
+use crate::arrow::columns;
 use crate::error::{Error, Result};
 use crate::fusion::lists::{FusionInput, ListKind, RankedList};
 use crate::fusion::{Combination, Fusion, LinearCombination, Normalization, Rrf, ScoreFusion};

@@ -5,7 +5,7 @@
 
 use arrow_array::RecordBatch;
 
-use crate::columns::{self, DISTANCE, SCORE};
+use crate::arrow::columns::{self, DISTANCE, SCORE};
 use crate::error::Result;
 
 /// Which column a list's raw values come from.

@@ -18,8 +18,8 @@ pub use score_fusion::{Combination, ScoreFusion};
 
 use arrow_array::RecordBatch;
 
+use crate::arrow::merge::{Candidates, Duplicates};
 use crate::error::{Error, Result};
-use crate::merge::{Candidates, Duplicates};
 use crate::ReturnScore;
 use lists::{FusionInput, ListKind, RankedList};
 
@@ -134,7 +134,7 @@ pub trait ListFusion {
             .enumerate()
             .map(|(i, set)| {
                 let kind = ListKind::of(set);
-                let name = crate::merge::result_set_name(i);
+                let name = crate::arrow::merge::result_set_name(i);
                 Ok((
                     kind,
                     RankedList::values(set, &name, kind, Self::READS_VALUES)?,

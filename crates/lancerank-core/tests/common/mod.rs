@@ -1,5 +1,8 @@
 //! Building result sets and reading results, for the integration tests.
 
+// Shared by several test binaries, each using part of it.
+#![allow(dead_code)]
+
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;

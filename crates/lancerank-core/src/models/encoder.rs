@@ -11,11 +11,11 @@ use ort::session::{Session, SessionInputValue, SessionOutputs};
 use ort::value::Tensor;
 use serde_json::Value;
 
-use crate::batching;
 use crate::error::{Error, Result};
-use crate::model_worker::{ModelWorker, Pending};
-use crate::runtime;
-use crate::tokenization::{TextTokenizer, TokenBatch, Tokens};
+use crate::models::batching;
+use crate::models::model_worker::{ModelWorker, Pending};
+use crate::models::runtime;
+use crate::models::tokenization::{TextTokenizer, TokenBatch, Tokens};
 
 /// Tokens (rows × padded length) per batch when not set: measured on a
 /// MiniLM-L6 cross-encoder (see BENCHMARKS.md); smaller batches of similar
@@ -92,7 +92,7 @@ impl EncoderGraph {
     ) -> Result<Self> {
         let threads = options.threads;
         let graph = graph.to_path_buf();
-        crate::external_data::check_present(&graph)?;
+        crate::models::external_data::check_present(&graph)?;
         let environment = runtime::environment(runtime_library)?;
         let worker = ModelWorker::shared(&graph, threads, || {
             runtime::open_session(&environment, &graph, threads)

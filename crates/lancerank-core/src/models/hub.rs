@@ -313,7 +313,7 @@ impl<'a> Hub<'a> {
         graph: &str,
         progress: &(dyn Fn(Progress) + Send + Sync),
     ) -> Result<()> {
-        let locations = crate::external_data::locations(&snapshot.dir.join(graph))?;
+        let locations = crate::models::external_data::locations(&snapshot.dir.join(graph))?;
         if locations.is_empty() {
             return Ok(());
         }

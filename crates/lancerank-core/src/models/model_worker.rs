@@ -16,7 +16,7 @@ use std::thread;
 use ort::session::Session;
 
 use crate::error::{Error, Result};
-use crate::runtime::{self, Busy};
+use crate::models::runtime::{self, Busy};
 
 type Work = Box<dyn FnOnce(&mut Session) + Send>;
 

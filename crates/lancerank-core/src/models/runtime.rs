@@ -30,7 +30,7 @@ use ort::session::builder::{GraphOptimizationLevel, SessionBuilder};
 use ort::session::Session;
 
 use crate::error::{Error, Result};
-use crate::optimized_graphs;
+use crate::models::optimized_graphs;
 
 struct Loaded {
     environment: Environment,

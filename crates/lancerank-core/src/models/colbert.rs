@@ -19,14 +19,14 @@ use std::sync::Arc;
 
 use ort::session::Session;
 
-use crate::embedding_cache::{CacheStats, EmbeddingCache};
-use crate::encoder::{
+use crate::error::{Error, Result};
+use crate::models::embedding_cache::{CacheStats, EmbeddingCache};
+use crate::models::encoder::{
     pad_id, positions, special_token_id, BatchInputs, EncoderGraph, EncoderOptions, ReadBatch,
 };
-use crate::error::{Error, Result};
-use crate::model_folder::{ModelFolder, TOKENIZER};
+use crate::models::model_folder::{ModelFolder, TOKENIZER};
+use crate::models::tokenization::{TextTokenizer, TokenBatch, TokenRow};
 use crate::scoring::Scorer;
-use crate::tokenization::{TextTokenizer, TokenBatch, TokenRow};
 
 /// How long a query is made before encoding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::hub::check_relative_name;
+use crate::models::hub::check_relative_name;
 
 /// Graphs larger than this hold their weights inline: not scanned.
 const MAX_SCANNED: u64 = 512 << 20;

@@ -11,11 +11,13 @@ use std::sync::Arc;
 use ort::session::Session;
 use serde_json::Value;
 
-use crate::encoder::{pad_id, positions, BatchInputs, EncoderGraph, EncoderOptions, ReadBatch};
 use crate::error::{Error, Result};
-use crate::model_folder::{ModelFolder, CONFIG, ST_CONFIG, TOKENIZER};
+use crate::models::encoder::{
+    pad_id, positions, BatchInputs, EncoderGraph, EncoderOptions, ReadBatch,
+};
+use crate::models::model_folder::{ModelFolder, CONFIG, ST_CONFIG, TOKENIZER};
+use crate::models::tokenization::{TextTokenizer, TokenBatch};
 use crate::scoring::Scorer;
-use crate::tokenization::{TextTokenizer, TokenBatch};
 
 /// Which activation turns a one-label logit into a score.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

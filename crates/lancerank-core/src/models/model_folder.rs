@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::hub::Wanted;
+use crate::models::hub::Wanted;
 
 pub const TOKENIZER: &str = "tokenizer.json";
 pub const CONFIG: &str = "config.json";

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use arrow_array::{new_null_array, Array, ArrayRef, Float32Array, RecordBatch, UInt64Array};
 use arrow_schema::{DataType, Field, Metadata, Schema};
 
-use crate::columns::{self, DISTANCE, RELEVANCE_SCORE, ROW_ID, SCORE};
+use crate::arrow::columns::{self, DISTANCE, RELEVANCE_SCORE, ROW_ID, SCORE};
 use crate::error::{Error, Result};
 use crate::ReturnScore;
 
