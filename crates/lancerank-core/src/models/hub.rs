@@ -441,33 +441,25 @@ impl<'a> Hub<'a> {
                 .ok_or_else(|| fatal(self.fail(file, format!("bad redirect {location}"))))?;
         }
         let response = response.ok_or_else(|| fatal(self.fail(file, "too many redirects")))?;
-        let code = header(response.headers(), "x-error-code");
+        let repo_url = format!(
+            "{}/{}",
+            self.options.endpoint.trim_end_matches('/'),
+            self.repo
+        );
+        // The hub answers a mistyped (or private) id with 401, or 404 when a
+        // token was sent, and a gated one with 403, and says which in X-Error-Code.
+        let refused = match header(response.headers(), "x-error-code").as_deref() {
+            Some("RepositoryNotFound") => Some(format!("repository not found (HTTP {}) at {repo_url}: check the id, or, for a private or gated model, set a token", response.status().as_u16())),
+            Some("GatedRepo") => Some(format!("the model is gated (HTTP {}): accept its terms at {repo_url} and set a token", response.status().as_u16())),
+            _ => None,
+        };
+        if let (false, Some(why)) = (response.status().is_success(), refused) {
+            return Err(fatal(
+                self.fail(file, format!("{why} (HF_TOKEN / option `token`)")),
+            ));
+        }
         match response.status() {
             s if s.is_success() => {}
-            // The hub answers a mistyped (or private) id with 401, or 404
-            // when a token was sent, and says which in X-Error-Code.
-            s if code.as_deref() == Some("RepositoryNotFound") => {
-                return Err(fatal(self.fail(
-                    file,
-                    format!(
-                        "repository not found (HTTP {}) at {}/{}: check the id, or, for a private or gated model, set a token (HF_TOKEN / option `token`)",
-                        s.as_u16(),
-                        self.options.endpoint.trim_end_matches('/'),
-                        self.repo
-                    ),
-                )))
-            }
-            s if code.as_deref() == Some("GatedRepo") => {
-                return Err(fatal(self.fail(
-                    file,
-                    format!(
-                        "the model is gated (HTTP {}): accept its terms at {}/{} and set a token (HF_TOKEN / option `token`)",
-                        s.as_u16(),
-                        self.options.endpoint.trim_end_matches('/'),
-                        self.repo
-                    ),
-                )))
-            }
             StatusCode::NOT_FOUND => return Ok(None),
             s @ (StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) => {
                 return Err(fatal(self.fail(
