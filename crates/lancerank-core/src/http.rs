@@ -303,7 +303,7 @@ pub fn same_origin(a: &Url, b: &Url) -> bool {
 }
 
 /// The body, or `None` past `limit` bytes (checked as it arrives).
-async fn read_capped(
+pub async fn read_capped(
     response: reqwest::Response,
     limit: usize,
 ) -> reqwest::Result<Option<Vec<u8>>> {

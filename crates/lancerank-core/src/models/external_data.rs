@@ -1,18 +1,22 @@
 //! The external-data files an ONNX graph names. Graphs over 2 GB keep their
 //! weights outside the protobuf (`onnx/model.onnx_data`, `model.onnx.data`,
 //! or one file per tensor); ONNX Runtime reads them from the graph's folder.
-//! This reads the locations from the graph's protobuf without loading any
-//! weight, so a download can fetch them and a folder can be checked for them.
+//! This reads the locations from the graph's protobuf without reading any
+//! weight: the walk seeks past tensor data, so a graph of any size costs a
+//! few reads of its structure, and a download can fetch the files and a
+//! folder can be checked for them.
 
+use std::fs::File;
+use std::io::{BufReader, Read};
 use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::models::hub::check_relative_name;
 
-/// Graphs larger than this hold their weights inline: not scanned.
-const MAX_SCANNED: u64 = 512 << 20;
 /// Subgraphs (If, Loop, Scan) nest; no real graph nests deeper than this.
 const MAX_DEPTH: usize = 16;
+/// The longest `external_data` key or value read; longer ones are skipped.
+const MAX_ENTRY: u64 = 4096;
 
 /// Protobuf field numbers (onnx.proto).
 mod field {
@@ -40,28 +44,27 @@ pub fn locations(path: &Path) -> Result<Vec<String>> {
         path: path.display().to_string(),
         message,
     };
-    let size = std::fs::metadata(path)
-        .map_err(|e| fail(e.to_string()))?
-        .len();
-    if size > MAX_SCANNED {
-        return Ok(Vec::new());
-    }
-    let bytes = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
-    let mut found = Vec::new();
-    // A graph that does not parse is ONNX Runtime's to report.
-    for (number, value) in Fields::new(&bytes) {
-        if let (field::MODEL_GRAPH, Value::Bytes(graph)) = (number, value) {
-            graph_locations(graph, 0, &mut found);
-        }
-    }
-    for location in &found {
+    let file = File::open(path).map_err(|e| fail(e.to_string()))?;
+    let size = file.metadata().map_err(|e| fail(e.to_string()))?.len();
+    let mut scan = Scanner {
+        file: BufReader::new(file),
+        pos: 0,
+        found: Vec::new(),
+    };
+    // A graph that does not parse is ONNX Runtime's to report: the walk
+    // stops at the first malformed field and keeps what it found.
+    let _ = scan.message(size, &mut |scan, number, len| match number {
+        field::MODEL_GRAPH => scan.graph(len, 0),
+        _ => scan.skip(len),
+    });
+    for location in &scan.found {
         check_relative_name("external data", location).map_err(|e| {
             fail(format!(
                 "the graph names external data outside its folder: {e}"
             ))
         })?;
     }
-    Ok(found)
+    Ok(scan.found)
 }
 
 /// Checks that every external-data file of the graph at `path` is beside it.
@@ -84,101 +87,31 @@ pub fn check_present(path: &Path) -> Result<()> {
     }
 }
 
-fn graph_locations(graph: &[u8], depth: usize, found: &mut Vec<String>) {
-    if depth > MAX_DEPTH {
-        return;
-    }
-    for (number, value) in Fields::new(graph) {
-        let Value::Bytes(bytes) = value else { continue };
-        match number {
-            field::GRAPH_INITIALIZER => tensor_location(bytes, found),
-            field::GRAPH_SPARSE_INITIALIZER => {
-                for (n, v) in Fields::new(bytes) {
-                    if let (field::SPARSE_VALUES | field::SPARSE_INDICES, Value::Bytes(t)) = (n, v)
-                    {
-                        tensor_location(t, found);
-                    }
-                }
-            }
-            field::GRAPH_NODE => {
-                for (n, v) in Fields::new(bytes) {
-                    if let (field::NODE_ATTRIBUTE, Value::Bytes(attribute)) = (n, v) {
-                        attribute_locations(attribute, depth, found);
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
+/// A protobuf walk over the file: length-delimited fields are either
+/// descended into or skipped with a seek; every length is checked against
+/// the message that holds it before use.
+struct Scanner {
+    file: BufReader<File>,
+    pos: u64,
+    found: Vec<String>,
 }
 
-fn attribute_locations(attribute: &[u8], depth: usize, found: &mut Vec<String>) {
-    for (number, value) in Fields::new(attribute) {
-        let Value::Bytes(bytes) = value else { continue };
-        match number {
-            field::ATTRIBUTE_TENSOR | field::ATTRIBUTE_TENSORS => tensor_location(bytes, found),
-            field::ATTRIBUTE_GRAPH | field::ATTRIBUTE_GRAPHS => {
-                graph_locations(bytes, depth + 1, found)
-            }
-            _ => {}
-        }
-    }
-}
+/// What a walk step calls for each length-delimited field: (scanner, field
+/// number, length); it must consume exactly `length` bytes.
+type OnField<'a> = dyn FnMut(&mut Scanner, u64, u64) -> Option<()> + 'a;
 
-/// A tensor stored externally (data_location = EXTERNAL) names its file in
-/// the `location` entry of `external_data`.
-fn tensor_location(tensor: &[u8], found: &mut Vec<String>) {
-    let mut external = false;
-    let mut location = None;
-    for (number, value) in Fields::new(tensor) {
-        match (number, value) {
-            (field::TENSOR_DATA_LOCATION, Value::Varint(1)) => external = true,
-            (field::TENSOR_EXTERNAL_DATA, Value::Bytes(entry)) => {
-                let (mut key, mut text) = (None, None);
-                for (n, v) in Fields::new(entry) {
-                    match (n, v) {
-                        (field::ENTRY_KEY, Value::Bytes(k)) => key = Some(k),
-                        (field::ENTRY_VALUE, Value::Bytes(t)) => text = Some(t),
-                        _ => {}
-                    }
-                }
-                if key == Some(b"location".as_slice()) {
-                    location = text.map(|t| String::from_utf8_lossy(t).into_owned());
-                }
-            }
-            _ => {}
-        }
-    }
-    if let (true, Some(location)) = (external, location) {
-        if !found.contains(&location) {
-            found.push(location);
-        }
-    }
-}
-
-/// A field's value, as far as this reader needs to know it.
-enum Value<'a> {
-    Varint(u64),
-    Bytes(&'a [u8]),
-    Fixed,
-}
-
-/// The fields of one protobuf message, in order; stops at the first
-/// malformed one.
-struct Fields<'a> {
-    bytes: &'a [u8],
-}
-
-impl<'a> Fields<'a> {
-    fn new(bytes: &'a [u8]) -> Self {
-        Self { bytes }
+impl Scanner {
+    fn byte(&mut self) -> Option<u8> {
+        let mut b = [0u8];
+        self.file.read_exact(&mut b).ok()?;
+        self.pos += 1;
+        Some(b[0])
     }
 
     fn varint(&mut self) -> Option<u64> {
         let mut value = 0u64;
         for shift in (0..64).step_by(7) {
-            let (&byte, rest) = self.bytes.split_first()?;
-            self.bytes = rest;
+            let byte = self.byte()?;
             value |= u64::from(byte & 0x7f) << shift;
             if byte & 0x80 == 0 {
                 return Some(value);
@@ -187,38 +120,122 @@ impl<'a> Fields<'a> {
         None
     }
 
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        if n > self.bytes.len() {
-            return None;
-        }
-        let (head, rest) = self.bytes.split_at(n);
-        self.bytes = rest;
-        Some(head)
+    fn skip(&mut self, n: u64) -> Option<()> {
+        self.file.seek_relative(i64::try_from(n).ok()?).ok()?;
+        self.pos += n;
+        Some(())
     }
-}
 
-impl<'a> Iterator for Fields<'a> {
-    type Item = (u64, Value<'a>);
+    fn bytes(&mut self, n: u64) -> Option<Vec<u8>> {
+        let mut out = vec![0u8; usize::try_from(n).ok()?];
+        self.file.read_exact(&mut out).ok()?;
+        self.pos += n;
+        Some(out)
+    }
 
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.bytes.is_empty() {
-            return None;
+    /// Walks the fields of the message of `len` bytes at the current
+    /// position: varints go to `on_varint`, length-delimited fields to
+    /// `on_field`, fixed-size ones are skipped.
+    fn walk(
+        &mut self,
+        len: u64,
+        on_varint: &mut dyn FnMut(u64, u64),
+        on_field: &mut OnField,
+    ) -> Option<()> {
+        let end = self.pos.checked_add(len)?;
+        while self.pos < end {
+            let key = self.varint()?;
+            match key & 7 {
+                0 => {
+                    let value = self.varint()?;
+                    on_varint(key >> 3, value);
+                }
+                1 => self.skip(8)?,
+                2 => {
+                    let n = self.varint()?;
+                    if n > end.saturating_sub(self.pos) {
+                        return None;
+                    }
+                    let start = self.pos;
+                    on_field(self, key >> 3, n)?;
+                    if self.pos != start + n {
+                        return None;
+                    }
+                }
+                5 => self.skip(4)?,
+                _ => return None,
+            }
         }
-        let key = self.varint()?;
-        let value = match key & 7 {
-            0 => Value::Varint(self.varint()?),
-            1 => self.take(8).map(|_| Value::Fixed)?,
-            2 => {
-                let n = usize::try_from(self.varint()?).ok()?;
-                Value::Bytes(self.take(n)?)
+        (self.pos == end).then_some(())
+    }
+
+    /// `walk` for messages with no varint of interest.
+    fn message(&mut self, len: u64, on_field: &mut OnField) -> Option<()> {
+        self.walk(len, &mut |_, _| {}, on_field)
+    }
+
+    fn graph(&mut self, len: u64, depth: usize) -> Option<()> {
+        if depth > MAX_DEPTH {
+            return self.skip(len);
+        }
+        self.message(len, &mut |scan, number, n| match number {
+            field::GRAPH_INITIALIZER => scan.tensor(n),
+            field::GRAPH_SPARSE_INITIALIZER => {
+                scan.message(n, &mut |scan, number, n| match number {
+                    field::SPARSE_VALUES | field::SPARSE_INDICES => scan.tensor(n),
+                    _ => scan.skip(n),
+                })
             }
-            5 => self.take(4).map(|_| Value::Fixed)?,
-            _ => {
-                self.bytes = &[];
-                return None;
+            field::GRAPH_NODE => scan.message(n, &mut |scan, number, n| match number {
+                field::NODE_ATTRIBUTE => scan.attribute(n, depth),
+                _ => scan.skip(n),
+            }),
+            _ => scan.skip(n),
+        })
+    }
+
+    fn attribute(&mut self, len: u64, depth: usize) -> Option<()> {
+        self.message(len, &mut |scan, number, n| match number {
+            field::ATTRIBUTE_TENSOR | field::ATTRIBUTE_TENSORS => scan.tensor(n),
+            field::ATTRIBUTE_GRAPH | field::ATTRIBUTE_GRAPHS => scan.graph(n, depth + 1),
+            _ => scan.skip(n),
+        })
+    }
+
+    /// A tensor stored externally (data_location = EXTERNAL) names its file
+    /// in the `location` entry of `external_data`; its data is skipped.
+    fn tensor(&mut self, len: u64) -> Option<()> {
+        let mut external = false;
+        let mut location = None;
+        self.walk(
+            len,
+            &mut |number, value| {
+                if number == field::TENSOR_DATA_LOCATION {
+                    external = value == 1;
+                }
+            },
+            &mut |scan, number, n| match number {
+                field::TENSOR_EXTERNAL_DATA => {
+                    let (mut key, mut text) = (None, None);
+                    scan.message(n, &mut |scan, number, n| match (number, n <= MAX_ENTRY) {
+                        (field::ENTRY_KEY, true) => scan.bytes(n).map(|b| key = Some(b)),
+                        (field::ENTRY_VALUE, true) => scan.bytes(n).map(|b| text = Some(b)),
+                        _ => scan.skip(n),
+                    })?;
+                    if key.as_deref() == Some(b"location".as_slice()) {
+                        location = text.map(|t| String::from_utf8_lossy(&t).into_owned());
+                    }
+                    Some(())
+                }
+                _ => scan.skip(n),
+            },
+        )?;
+        if let (true, Some(location)) = (external, location) {
+            if !self.found.contains(&location) {
+                self.found.push(location);
             }
-        };
-        Some((key >> 3, value))
+        }
+        Some(())
     }
 }
 

@@ -26,7 +26,7 @@ use reqwest::{redirect, StatusCode, Url};
 use tokio::io::AsyncWriteExt;
 
 use crate::error::{Error, Result};
-use crate::http::{after_attempts, connection_error, same_origin};
+use crate::http::{after_attempts, connection_error, read_capped, same_origin, MAX_REPLY_BYTES};
 use crate::redact::Secrets;
 
 /// Where models come from and are kept.
@@ -671,10 +671,11 @@ impl<'a> Hub<'a> {
             request = request.header(AUTHORIZATION, format!("Bearer {token}"));
         }
         let reply = request.send().await.ok()?;
-        if !reply.status().is_success() || reply.content_length().is_some_and(|n| n > 16 << 20) {
+        if !reply.status().is_success() {
             return None;
         }
-        let body: serde_json::Value = serde_json::from_slice(&reply.bytes().await.ok()?).ok()?;
+        let body = read_capped(reply, MAX_REPLY_BYTES).await.ok()??;
+        let body: serde_json::Value = serde_json::from_slice(&body).ok()?;
         let files = body
             .get("siblings")?
             .as_array()?
