@@ -127,6 +127,9 @@ test('rerankMultivector: ranks restart in each set; deduplicate keeps one row pe
   const noIds = arrow.tableFromArrays({ _distance: Float32Array.from([0.1]) })
   await assert.rejects(rrf.rerankMultivector([sets[0], noIds], 'q'), /result set 1: column `_rowid` is missing.*row ids/)
   await assert.rejects(new LinearCombinationReranker().rerankMultivector(sets), /does not support rerankMultivector/)
+  // Refused before any column is read: sets without score columns get the same answer.
+  const bare = arrow.tableFromArrays({ _rowid: BigUint64Array.from([1n]) })
+  await assert.rejects(new LinearCombinationReranker().rerankMultivector([bare, bare]), /does not support rerankMultivector/)
 })
 
 test('fusion rerankers reject rerankVector and rerankFts', async () => {

@@ -89,10 +89,7 @@ pub async fn evaluate(
     })
     .await?;
     Ok(Evaluation {
-        means: per_query
-            .iter()
-            .map(|v| v.iter().sum::<f64>() / v.len().max(1) as f64)
-            .collect(),
+        means: evaluation::means(&per_query),
         per_query: per_query.into_iter().map(Float64Array::new).collect(),
     })
 }

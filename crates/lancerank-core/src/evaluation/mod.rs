@@ -152,7 +152,8 @@ pub fn evaluate(run: &Lists, qrels: &Lists, metrics: &[Metric]) -> Result<Vec<Ve
     Ok(per_query)
 }
 
-/// The mean of each metric's per-query values (0 without queries).
+/// The mean of each list of per-query values (0 without queries): each
+/// metric's, or each tuning configuration's.
 pub fn means(per_query: &[Vec<f64>]) -> Vec<f64> {
     per_query
         .iter()

@@ -445,11 +445,8 @@ pub fn tune(
     }
     let trials = configs
         .into_iter()
-        .zip(&per_config)
-        .map(|(config, scores)| Trial {
-            config,
-            in_sample: scores.iter().sum::<f64>() / n as f64,
-        })
+        .zip(super::means(&per_config))
+        .map(|(config, in_sample)| Trial { config, in_sample })
         .collect();
     Ok(Tuned {
         best,

@@ -40,14 +40,18 @@ impl ListFusion for LinearCombination {
         self.return_score
     }
 
+    fn check_multivector(&self) -> Result<()> {
+        Err(Error::Unsupported {
+            reranker: "LinearCombinationReranker",
+            method: "rerankMultivector",
+            reason: "a linear combination needs one vector and one full-text list; use RRFReranker or MRRReranker",
+        })
+    }
+
     /// Lists: [vector, full-text], with their values.
     fn fuse(&self, input: &FusionInput) -> Result<Vec<f64>> {
         if !input.hybrid {
-            return Err(Error::Unsupported {
-                reranker: "LinearCombinationReranker",
-                method: "rerankMultivector",
-                reason: "a linear combination needs one vector and one full-text list; use RRFReranker or MRRReranker",
-            });
+            self.check_multivector()?;
         }
         let [vector, fts] = [0, 1].map(|i| {
             input

@@ -106,6 +106,12 @@ pub trait ListFusion {
     /// Each document's score.
     fn fuse(&self, input: &FusionInput) -> Result<Vec<f64>>;
 
+    /// Whether the fusion takes result sets (`rerankMultivector`): an error
+    /// saying why not, before any input is read.
+    fn check_multivector(&self) -> Result<()> {
+        Ok(())
+    }
+
     /// The rows of a list that take part: all, unless the fusion has a window.
     fn window(&self, batch: RecordBatch) -> RecordBatch {
         batch
@@ -128,6 +134,7 @@ pub trait ListFusion {
     /// Several result sets (`_score` where a set has it, else `_distance`);
     /// `deduplicate` keeps one row per row id, else every row with its id's score.
     fn rerank_multivector(&self, sets: Vec<RecordBatch>, deduplicate: bool) -> Result<RecordBatch> {
+        self.check_multivector()?;
         let sets: Vec<RecordBatch> = sets.into_iter().map(|s| self.window(s)).collect();
         let raw = sets
             .iter()

@@ -137,13 +137,11 @@ fn markers(
         "query_prefix",
         "document_prefix",
     );
-    let stanford = match folder.dir().join("artifact.metadata") {
-        path if path.is_file() => std::fs::read_to_string(&path)
-            .ok()
-            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-            .and_then(|m| named(&m, "query_token_id", "doc_token_id")),
-        _ => None,
-    };
+    // A malformed artifact.metadata is passed over, as the markers have other sources.
+    let stanford = folder
+        .artifact_metadata()
+        .ok()
+        .and_then(|m| named(&m, "query_token_id", "doc_token_id"));
     let known = MARKERS
         .iter()
         .find(|(q, d)| tokenizer.token_id(q).is_some() && tokenizer.token_id(d).is_some())
@@ -225,7 +223,7 @@ impl Colbert {
             options.encoder.model_file.as_deref(),
             &options.encoder.graphs,
         )?;
-        let mut refused = Vec::new();
+        let mut refusal = None;
         let mut opened = None;
         for path in &graphs {
             let graph = EncoderGraph::open(
@@ -240,11 +238,11 @@ impl Colbert {
                     opened = Some(graph);
                     break;
                 }
-                Err(e) => refused.push(e),
+                Err(e) => refusal = Some(e),
             }
         }
         let Some(graph) = opened else {
-            return Err(refused.pop().unwrap_or_else(|| Error::Model {
+            return Err(refusal.unwrap_or_else(|| Error::Model {
                 path: folder.dir().display().to_string(),
                 message: "no ONNX graph".to_string(),
             }));

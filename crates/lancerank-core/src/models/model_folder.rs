@@ -16,6 +16,8 @@ pub const CONFIG: &str = "config.json";
 pub const TOKENIZER_CONFIG: &str = "tokenizer_config.json";
 /// Where sentence-transformers 5 and later keep a model's own settings.
 pub const ST_CONFIG: &str = "config_sentence_transformers.json";
+/// Where Stanford ColBERT checkpoints keep their settings (markers among them).
+pub const ARTIFACT_METADATA: &str = "artifact.metadata";
 
 /// What a model is for: the graphs looked for differ.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -188,6 +190,11 @@ impl ModelFolder {
     /// `config_sentence_transformers.json`, parsed, or an empty object when absent.
     pub fn sentence_transformers_config(&self) -> Result<Value> {
         self.optional_json(ST_CONFIG)
+    }
+
+    /// Stanford ColBERT's `artifact.metadata` (JSON), or an empty object when absent.
+    pub fn artifact_metadata(&self) -> Result<Value> {
+        self.optional_json(ARTIFACT_METADATA)
     }
 
     fn optional_json(&self, name: &str) -> Result<Value> {
