@@ -18,7 +18,7 @@ test("require('lancerank') and import { RRFReranker } from 'lancerank' both work
     cjs.stdout.trim(),
     'AnswerdotaiRerankers,CohereReranker,ColbertReranker,CrossEncoderReranker,FunctionReranker,FusionReranker,HttpReranker,JinaReranker,' +
       'LinearCombinationReranker,MRRReranker,ModelReranker,OpenaiReranker,RRFReranker,Reranker,RerankerPipeline,ScoreFusionReranker,' +
-      'ServiceReranker,VoyageAIReranker,WatsonxReranker,evaluate,rerankQuery,runFromBatch,tuneFusion',
+      'ServiceReranker,VoyageAIReranker,WatsonxReranker,evaluate,isLancerankError,rerankQuery,runFromBatch,tuneFusion',
   )
   const esm = node(['--input-type=module', '-e', `
     import { RRFReranker, FunctionReranker } from 'lancerank'
@@ -65,7 +65,7 @@ function installCopy(t, { addon }) {
   const project = fs.mkdtempSync(path.join(os.tmpdir(), 'lancerank-copy-'))
   t.after(() => fs.rmSync(project, { recursive: true, force: true }))
   const dest = path.join(project, 'node_modules', 'lancerank')
-  for (const entry of ['index.js', 'lib', 'binding.js', 'package.json']) fs.cpSync(path.join(root, entry), path.join(dest, entry), { recursive: true })
+  for (const entry of ['dist', 'binding.js', 'package.json']) fs.cpSync(path.join(root, entry), path.join(dest, entry), { recursive: true })
   if (addon) fs.copyFileSync(path.join(root, ADDON), path.join(dest, ADDON))
   return { project, dest }
 }
@@ -90,7 +90,7 @@ test('a missing binary says which platform this is, which are supported, and how
 
 test('ONNX Runtime is found beside the addon, and in onnxruntime-node 1.17-1.19 (bin/napi-v3)', (t) => {
   const { project, dest } = installCopy(t, { addon: true })
-  const real = require('../lib/onnx-runtime.js').onnxRuntimeLibrary().path
+  const real = require('../dist/onnx-runtime.js').onnxRuntimeLibrary().path
   const old = path.join(project, 'node_modules', 'onnxruntime-node')
   const v3 = path.join(old, 'bin', 'napi-v3', process.platform, process.arch)
   fs.mkdirSync(v3, { recursive: true })
@@ -98,7 +98,7 @@ test('ONNX Runtime is found beside the addon, and in onnxruntime-node 1.17-1.19 
   fs.copyFileSync(real, path.join(v3, path.basename(real)))
   const find = () => {
     const run = spawnSync(process.execPath, ['-e', `
-      const { onnxRuntimeLibrary } = require('./node_modules/lancerank/lib/onnx-runtime.js')
+      const { onnxRuntimeLibrary } = require('./node_modules/lancerank/dist/onnx-runtime.js')
       const { CrossEncoderReranker } = require('lancerank')
       CrossEncoderReranker.create({ model: ${JSON.stringify(path.join(__dirname, 'fixtures', 'ce-bert'))} })
         .then((r) => r.score('q', ['a'])).then(() => console.log(JSON.stringify(onnxRuntimeLibrary())))`], { cwd: project, encoding: 'utf8', env: { PATH: process.env.PATH } })

@@ -55,11 +55,13 @@ test.after(() => installed && fs.rmSync(installed.app, { recursive: true, force:
 
 test('release rehearsal: the tarballs install and run without a Rust toolchain, on glibc 2.17 or later', (t) => {
   const { tarballs, app, env } = installProject(t)
-  assert.equal(tarballs.main, path.join(ROOT, 'dist', `${pkg.name}-${pkg.version}.tgz`))
-  assert.equal(tarballs.platform, path.join(ROOT, 'dist', `${pkg.name}-linux-x64-gnu-${pkg.version}.tgz`))
+  assert.equal(tarballs.main, path.join(ROOT, 'target', 'tarballs', `${pkg.name}-${pkg.version}.tgz`))
+  assert.equal(tarballs.platform, path.join(ROOT, 'target', 'tarballs', `${pkg.name}-linux-x64-gnu-${pkg.version}.tgz`))
   const mainFiles = execFileSync('tar', ['-tzf', tarballs.main], { encoding: 'utf8' }).split('\n')
   assert.ok(!mainFiles.some((f) => f.endsWith('.node')), 'the main package holds no .node')
-  assert.ok(mainFiles.includes('package/binding.js') && mainFiles.includes('package/index.d.ts'))
+  assert.ok(mainFiles.includes('package/binding.js') && mainFiles.includes('package/dist/index.d.ts'))
+  // One description of the API: the generated binding typings and the internal modules' declarations are not shipped.
+  assert.ok(!mainFiles.includes('package/binding.d.ts') && !mainFiles.includes('package/dist/native.d.ts'), mainFiles.join(' '))
   const platformFiles = execFileSync('tar', ['-tzf', tarballs.platform], { encoding: 'utf8' }).split('\n')
   assert.ok(platformFiles.includes('package/lancerank.linux-x64-gnu.node'))
 

@@ -2,10 +2,10 @@
 'use strict'
 // Release rehearsal: builds the linux-x64-gnu platform package (release
 // profile, linked against glibc 2.17 through zig, as the release workflow
-// does) and the main package, and writes both tarballs into dist/ under the
-// names `npm pack` gives them:
-//   dist/lancerank-linux-x64-gnu-<version>.tgz
-//   dist/lancerank-<version>.tgz
+// does) and the main package, and writes both tarballs into target/tarballs/
+// under the names `npm pack` gives them:
+//   target/tarballs/lancerank-linux-x64-gnu-<version>.tgz
+//   target/tarballs/lancerank-<version>.tgz
 // The main package lists the platform package as its optional dependency,
 // as `napi pre-publish` does for all eight platforms at publish time.
 //
@@ -17,7 +17,7 @@ const fs = require('node:fs')
 const path = require('node:path')
 
 const root = path.join(__dirname, '..')
-const dist = path.join(root, 'dist')
+const tarballs = path.join(root, 'target', 'tarballs')
 const stage = path.join(root, 'target', 'pack')
 const TARGET = 'x86_64-unknown-linux-gnu'
 const GLIBC = '2.17'
@@ -39,20 +39,23 @@ function zigPath() {
 }
 
 function pack(folder) {
-  const out = execFileSync('npm', ['pack', '--json', '--pack-destination', dist], { cwd: folder, encoding: 'utf8' })
-  return path.join(dist, JSON.parse(out)[0].filename)
+  const out = execFileSync('npm', ['pack', '--json', '--pack-destination', tarballs], { cwd: folder, encoding: 'utf8' })
+  return path.join(tarballs, JSON.parse(out)[0].filename)
 }
 
 function main() {
   const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'))
   fs.rmSync(stage, { recursive: true, force: true })
-  fs.mkdirSync(dist, { recursive: true })
+  fs.mkdirSync(tarballs, { recursive: true })
 
   // The addon, with the loader and its typings (the same for every platform).
   const build = path.join(stage, 'build')
-  run('npx', ['napi', 'build', '--platform', '--release', '--strip', '-x', '--target', `${TARGET}.${GLIBC}`,
+  run('npx', ['napi', 'build', '--platform', '--release', '--strip', '--no-const-enum', '-x', '--target', `${TARGET}.${GLIBC}`,
     '--output-dir', build, '--js', 'binding.js', '--dts', 'binding.d.ts'], { env: { ...process.env, PATH: zigPath() } })
   const addon = `${pkg.napi.binaryName}.${PLATFORM}.node`
+  // The JavaScript layer, compiled against the binding's typings.
+  if (!fs.existsSync(path.join(root, 'binding.d.ts'))) fs.copyFileSync(path.join(build, 'binding.d.ts'), path.join(root, 'binding.d.ts'))
+  run(process.execPath, [path.join(root, 'scripts', 'build-ts.js')])
 
   // The platform package: npm/linux-x64-gnu with its binary.
   const platformDir = path.join(stage, PLATFORM)
@@ -66,10 +69,7 @@ function main() {
   for (const entry of [...pkg.files.filter((f) => !f.startsWith('binding.')), 'README.md', 'package.json']) {
     fs.cpSync(path.join(root, entry), path.join(mainDir, entry), { recursive: true })
   }
-  for (const file of ['binding.js', 'binding.d.ts']) {
-    const built = [path.join(build, file), path.join(root, file)].find((f) => fs.existsSync(f))
-    fs.copyFileSync(built, path.join(mainDir, file))
-  }
+  fs.copyFileSync(path.join(build, 'binding.js'), path.join(mainDir, 'binding.js'))
   const mainPkg = { ...pkg, optionalDependencies: { [`${pkg.name}-${PLATFORM}`]: pkg.version } }
   delete mainPkg.devDependencies
   delete mainPkg.scripts

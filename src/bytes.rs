@@ -9,7 +9,7 @@
 //! as the call returns its Promise.
 
 use lancerank_core::arrow::ipc;
-use lancerank_core::arrow::merge::result_set_name;
+use lancerank_core::arrow::merge::{result_set_name, FTS_RESULTS, VECTOR_RESULTS};
 use lancerank_core::scoring::Request;
 use lancerank_core::RecordBatch;
 use napi::bindgen_prelude::{FromNapiValue, TypeName, Uint8Array, ValidateNapiValue};
@@ -62,8 +62,8 @@ pub type ReadRequest = Box<dyn FnOnce() -> lancerank_core::Result<Request> + Sen
 pub fn hybrid_request(vector: Option<IpcInput>, fts: Option<IpcInput>) -> ReadRequest {
     Box::new(move || {
         Ok(Request::Hybrid {
-            vector: read_result(vector, "vector results")?,
-            fts: read_result(fts, "full-text results")?,
+            vector: read_result(vector, VECTOR_RESULTS)?,
+            fts: read_result(fts, FTS_RESULTS)?,
         })
     })
 }
@@ -72,13 +72,13 @@ pub fn vector_request(vector: IpcInput) -> ReadRequest {
     Box::new(move || {
         Ok(Request::Vector(read_result(
             Some(vector),
-            "vector results",
+            VECTOR_RESULTS,
         )?))
     })
 }
 
 pub fn fts_request(fts: IpcInput) -> ReadRequest {
-    Box::new(move || Ok(Request::Fts(read_result(Some(fts), "full-text results")?)))
+    Box::new(move || Ok(Request::Fts(read_result(Some(fts), FTS_RESULTS)?)))
 }
 
 pub fn multivector_request(sets: Vec<IpcInput>, deduplicate: bool) -> ReadRequest {

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use lancerank_core::arrow::ipc;
+use lancerank_core::arrow::merge::{FTS_RESULTS, VECTOR_RESULTS};
 use lancerank_core::fusion::{Fusion, LinearCombination, Mrr, Rrf, ScoreFusion};
 use lancerank_core::ReturnScore;
 use napi::bindgen_prelude::Buffer;
@@ -30,7 +31,7 @@ impl NativeFusion {
         k: f64,
         weights: Option<Vec<f64>>,
         rank_window_size: Option<u32>,
-        return_score_: String,
+        #[napi(ts_arg_type = "'relevance' | 'all'")] return_score_: String,
     ) -> napi::Result<Self> {
         let window = rank_window_size.map(|n| n as usize);
         let rrf = Rrf::weighted(k, weights, window, return_score(return_score_)?).map_err(to_js)?;
@@ -39,11 +40,13 @@ impl NativeFusion {
 
     #[napi(factory)]
     pub fn score_fusion(
+        #[napi(ts_arg_type = "'minmax' | 'dbsf' | 'zscore' | 'l2' | 'max' | 'sum' | 'rank'")]
         normalization: String,
+        #[napi(ts_arg_type = "'sum' | 'mnz' | 'arithmetic' | 'geometric' | 'harmonic'")]
         combination: String,
         weights: Option<Vec<f64>>,
         fill: f64,
-        return_score_: String,
+        #[napi(ts_arg_type = "'relevance' | 'all'")] return_score_: String,
     ) -> napi::Result<Self> {
         let fusion = ScoreFusion::new(
             normalization.parse().map_err(to_js)?,
@@ -57,14 +60,22 @@ impl NativeFusion {
     }
 
     #[napi(factory)]
-    pub fn linear_combination(weight: f64, fill: f64, return_score_: String) -> napi::Result<Self> {
+    pub fn linear_combination(
+        weight: f64,
+        fill: f64,
+        #[napi(ts_arg_type = "'relevance' | 'all'")] return_score_: String,
+    ) -> napi::Result<Self> {
         let linear =
             LinearCombination::new(weight, fill, return_score(return_score_)?).map_err(to_js)?;
         Ok(Self::from(Fusion::LinearCombination(linear)))
     }
 
     #[napi(factory)]
-    pub fn mrr(weight_vector: f64, weight_fts: f64, return_score_: String) -> napi::Result<Self> {
+    pub fn mrr(
+        weight_vector: f64,
+        weight_fts: f64,
+        #[napi(ts_arg_type = "'relevance' | 'all'")] return_score_: String,
+    ) -> napi::Result<Self> {
         let mrr =
             Mrr::new(weight_vector, weight_fts, return_score(return_score_)?).map_err(to_js)?;
         Ok(Self::from(Fusion::Mrr(mrr)))
@@ -80,8 +91,8 @@ impl NativeFusion {
     ) -> napi::Result<Buffer> {
         let fusion = Arc::clone(&self.inner);
         let bytes = off_thread(move || {
-            let vector = read_result(vector, "vector results")?;
-            let fts = read_result(fts, "full-text results")?;
+            let vector = read_result(vector, VECTOR_RESULTS)?;
+            let fts = read_result(fts, FTS_RESULTS)?;
             ipc::write_batch(&fusion.rerank_hybrid(vector, fts)?)
         })
         .await?;
@@ -104,7 +115,10 @@ impl NativeFusion {
 
     /// `rerankVector` / `rerankFts`: always an error for fusion.
     #[napi]
-    pub async fn rerank_single(&self, method: String) -> napi::Result<Buffer> {
+    pub async fn rerank_single(
+        &self,
+        #[napi(ts_arg_type = "'rerankVector' | 'rerankFts'")] method: String,
+    ) -> napi::Result<Buffer> {
         let method = if method == "rerankFts" {
             "rerankFts"
         } else {

@@ -23,16 +23,22 @@ use napi_derive::napi;
 use crate::bytes::{
     fts_request, hybrid_request, multivector_request, vector_request, IpcInput, ReadRequest,
 };
-use crate::errors::to_js;
+use crate::errors::{js_error, to_js};
+use lancerank_core::error::Code;
 use crate::task::{caught, off_thread};
 
 /// `(query, texts) => Promise<Float64Array>`, called from Rust threads. The
 /// JavaScript layer wraps the user's function so that it always returns a
 /// Promise of a Float64Array or rejects with a message of its own.
-type ScoreArgs = FnArgs<(String, Vec<String>)>;
 #[napi]
-pub type ScoreFn =
-    ThreadsafeFunction<ScoreArgs, Promise<Float64Array>, ScoreArgs, Status, false, true>;
+pub type ScoreFn = ThreadsafeFunction<
+    FnArgs<(String, Vec<String>)>,
+    Promise<Float64Array>,
+    FnArgs<(String, Vec<String>)>,
+    Status,
+    false,
+    true,
+>;
 
 /// `(err, ipcBytes) => void`, called once when a rerank ends; weak.
 #[napi]
@@ -41,6 +47,7 @@ pub type DoneFn = ThreadsafeFunction<Buffer, (), Buffer, Status, true, true>;
 #[napi(object)]
 pub struct JsRerankerOptions {
     pub column: String,
+    #[napi(ts_type = "'relevance' | 'all'")]
     pub return_score: String,
     pub batch_size: u32,
     pub concurrency: u32,
@@ -63,8 +70,8 @@ impl NativeJsReranker {
         let return_score: ReturnScore = options.return_score.parse().map_err(to_js)?;
         let positive = |name: &str, value: u32| {
             if value == 0 {
-                Err(napi::Error::new(
-                    Status::InvalidArg,
+                Err(js_error(
+                    Code::OutOfRange,
                     format!("option `{name}`: must be at least 1, got 0"),
                 ))
             } else {
@@ -201,8 +208,8 @@ async fn call_score(
     timeout: Option<Duration>,
 ) -> napi::Result<Vec<f64>> {
     let fail = |message: String| {
-        napi::Error::new(
-            Status::GenericFailure,
+        js_error(
+            Code::CallbackFailed,
             format!("score callback, batch {batch}: {message}"),
         )
     };
@@ -233,10 +240,13 @@ async fn call_score(
     // Each batch is checked for length here (the batches' scores are joined
     // next); `Job::finish` checks the joined scores are finite.
     if scores.len() != expected {
-        return Err(fail(format!(
-            "returned {} scores for {expected} texts",
-            scores.len()
-        )));
+        return Err(js_error(
+            Code::ScoresInvalid,
+            format!(
+                "score callback, batch {batch}: returned {} scores for {expected} texts",
+                scores.len()
+            ),
+        ));
     }
     Ok(scores.to_vec())
 }

@@ -9,12 +9,12 @@ use std::time::Duration;
 
 use lancerank_core::arrow::ipc;
 use lancerank_core::cancel::Cancel;
-use lancerank_core::http::RetryPolicy;
+use lancerank_core::net::RetryPolicy;
 use lancerank_core::scoring::TextScoring;
-use lancerank_core::services::{protocol, ServiceConfig, ServiceScorer, ServiceSettings};
-use lancerank_core::ReturnScore;
+use lancerank_core::services::{protocol, Sending, ServiceConfig, ServiceScorer, ServiceSettings};
+use lancerank_core::{Error, ReturnScore};
 use napi::bindgen_prelude::{Buffer, Float64Array, PromiseRaw};
-use napi::{Env, Status};
+use napi::Env;
 use napi_derive::napi;
 
 use crate::bytes::{
@@ -26,7 +26,7 @@ use crate::task::{caught, off_thread};
 /// Which service, and its own options (camelCase in JavaScript).
 #[napi(object)]
 pub struct ServiceTarget {
-    /// 'cohere' | 'jina' | 'voyage' | 'openai' | 'watsonx' | 'http'
+    #[napi(ts_type = "'cohere' | 'jina' | 'voyage' | 'openai' | 'watsonx' | 'http'")]
     pub service: String,
     pub model: Option<String>,
     pub api_key: Option<String>,
@@ -37,6 +37,7 @@ pub struct ServiceTarget {
     pub iam_url: Option<String>,
     pub project_id: Option<String>,
     pub space_id: Option<String>,
+    #[napi(ts_type = "'tei' | 'cohere' | 'jina'")]
     pub protocol: Option<String>,
     pub raw_scores: Option<bool>,
     pub truncate: Option<bool>,
@@ -46,6 +47,7 @@ pub struct ServiceTarget {
 #[napi(object)]
 pub struct ServiceOptions {
     pub column: String,
+    #[napi(ts_type = "'relevance' | 'all'")]
     pub return_score: String,
     pub top_n: Option<u32>,
     pub timeout_ms: Option<u32>,
@@ -54,6 +56,8 @@ pub struct ServiceOptions {
     pub concurrency: Option<u32>,
     pub batch_size: Option<u32>,
     pub headers: Option<HashMap<String, String>>,
+    #[napi(ts_type = "'follow' | 'same-origin' | 'error'")]
+    pub redirects: Option<String>,
 }
 
 /// Cancels the calls it is passed to (the JavaScript layer ties it to an `AbortSignal`).
@@ -82,10 +86,11 @@ pub struct NativeServiceReranker {
     scorer: Arc<ServiceScorer>,
 }
 
-fn config(target: ServiceTarget) -> napi::Result<ServiceConfig> {
-    let required = |value: Option<String>, option: &str| {
-        value.ok_or_else(|| {
-            napi::Error::new(Status::InvalidArg, format!("option `{option}` is required"))
+fn config(target: ServiceTarget) -> lancerank_core::Result<ServiceConfig> {
+    let required = |value: Option<String>, option: &'static str| {
+        value.ok_or_else(|| Error::MissingOption {
+            option,
+            message: "is required".to_string(),
         })
     };
     Ok(match target.service.as_str() {
@@ -121,19 +126,17 @@ fn config(target: ServiceTarget) -> napi::Result<ServiceConfig> {
         },
         "http" => ServiceConfig::Http {
             url: required(target.url, "url")?,
-            protocol: required(target.protocol, "protocol")?
-                .parse()
-                .map_err(to_js)?,
+            protocol: required(target.protocol, "protocol")?.parse()?,
             model: target.model,
             api_key: target.api_key,
             raw_scores: target.raw_scores.unwrap_or(false),
             truncate: target.truncate.unwrap_or(true),
         },
         other => {
-            return Err(napi::Error::new(
-                Status::InvalidArg,
-                format!("unknown service '{other}'"),
-            ))
+            return Err(Error::InvalidOption {
+                option: "service",
+                message: format!("unknown service '{other}'"),
+            })
         }
     })
 }
@@ -145,18 +148,27 @@ impl NativeServiceReranker {
         let return_score: ReturnScore = options.return_score.parse().map_err(to_js)?;
         let headers: Vec<(String, String)> =
             options.headers.unwrap_or_default().into_iter().collect();
-        let protocol = protocol(config(target)?, &headers).map_err(to_js)?;
+        let protocol = protocol(config(target).map_err(to_js)?, &headers).map_err(to_js)?;
         let defaults = RetryPolicy::default();
         let settings = ServiceSettings {
-            retry: RetryPolicy {
-                max_retries: options.max_retries.unwrap_or(defaults.max_retries),
-                base_delay: options
-                    .retry_delay_ms
-                    .map_or(defaults.base_delay, |ms| Duration::from_millis(ms.into())),
-                timeout: options
-                    .timeout_ms
-                    .map_or(defaults.timeout, |ms| Duration::from_millis(ms.into())),
-                ..defaults
+            sending: Sending {
+                retry: RetryPolicy {
+                    max_retries: options.max_retries.unwrap_or(defaults.max_retries),
+                    base_delay: options
+                        .retry_delay_ms
+                        .map_or(defaults.base_delay, |ms| Duration::from_millis(ms.into())),
+                    timeout: options
+                        .timeout_ms
+                        .map(|ms| Duration::from_millis(ms.into()))
+                        .or(defaults.timeout),
+                    ..defaults
+                },
+                redirects: options
+                    .redirects
+                    .as_deref()
+                    .unwrap_or("follow")
+                    .parse()
+                    .map_err(to_js)?,
             },
             concurrency: options.concurrency.map_or(4, |n| n as usize),
             batch_size: options.batch_size.map(|n| n as usize),

@@ -4,8 +4,6 @@ use std::future::Future;
 use std::panic::AssertUnwindSafe;
 
 use futures::FutureExt;
-use lancerank_core::error::panic_message;
-use napi::bindgen_prelude::spawn_blocking;
 
 use crate::errors::to_js;
 
@@ -17,10 +15,7 @@ pub fn quiet_panics() {
 }
 
 fn internal_error(payload: &(dyn std::any::Any + Send)) -> napi::Error {
-    napi::Error::from_reason(format!(
-        "lancerank internal error (please report it): {}",
-        panic_message(payload)
-    ))
+    to_js(lancerank_core::Error::from_panic(payload))
 }
 
 /// Runs `work` on the blocking thread pool and maps its outcome to a
@@ -31,13 +26,7 @@ where
     T: Send + 'static,
     F: FnOnce() -> lancerank_core::Result<T> + Send + 'static,
 {
-    match spawn_blocking(work).await {
-        Ok(result) => result.map_err(to_js),
-        Err(join) if join.is_panic() => Err(internal_error(join.into_panic().as_ref())),
-        Err(join) => Err(napi::Error::from_reason(format!(
-            "lancerank internal error (please report it): {join}"
-        ))),
-    }
+    lancerank_core::task::blocking(work).await.map_err(to_js)
 }
 
 /// `future`, with a panic inside it turned into that same rejection.

@@ -82,7 +82,7 @@ async function crossEncoder(table: lancedb.Table): Promise<number> {
     onProgress: ({ file, loaded, total }) => console.log(file, loaded, total ?? '?'),
   })
   const rows = await table.query().nearestTo([1, 2]).fullTextSearch('q').rerank(reranker).limit(10).toArray()
-  const scores: Float32Array = await reranker.score('q', ['a', null])
+  const scores: Float64Array = await reranker.score('q', ['a', null])
   const best: Ranked[] = await reranker.rank('q', ['a', 'b'], { topN: 1 })
   const local = new CrossEncoderReranker({ model: './models/ce', modelFile: 'onnx/model_int8.onnx', threads: 2, tokenBudget: 2048 })
   await local.load()
@@ -105,7 +105,7 @@ async function colbert(table: lancedb.Table): Promise<number> {
   const rows = await table.query().nearestTo([1, 2]).fullTextSearch('q').rerank(reranker).toArray()
   const stats: ModelStats | null = await reranker.stats()
   const small = new AnswerdotaiRerankers({ modelType: 'colbert', queryLength: 'dynamic' })
-  const scores: Float32Array = await small.score('q', ['a'])
+  const scores: Float64Array = await small.score('q', ['a'])
   return rows.length + (stats?.hitRate ?? 0) + scores.length
 }
 

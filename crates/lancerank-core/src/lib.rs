@@ -11,11 +11,11 @@ pub mod cancel;
 pub mod error;
 pub mod evaluation;
 pub mod fusion;
-pub mod http;
 pub mod models;
-pub mod redact;
+pub mod net;
 pub mod scoring;
 pub mod services;
+pub mod task;
 
 pub use arrow_array::RecordBatch;
 pub use error::{Error, Result};

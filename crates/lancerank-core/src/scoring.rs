@@ -5,7 +5,7 @@
 
 use arrow_array::RecordBatch;
 
-use crate::arrow::merge::{Candidates, Duplicates};
+use crate::arrow::merge::{Candidates, Duplicates, FTS_RESULTS, VECTOR_RESULTS};
 use crate::error::{Error, Result};
 use crate::ReturnScore;
 
@@ -32,6 +32,11 @@ pub enum Request {
 /// is more relevant. Runs on the calling thread; may block.
 pub trait Scorer: Send + Sync {
     fn score(&self, query: &str, texts: &[String]) -> Result<Vec<f32>>;
+
+    /// The counters of the model's document-embedding cache, if it has one.
+    fn cache_stats(&self) -> Option<crate::models::embedding_cache::CacheStats> {
+        None
+    }
 }
 
 /// The settings every text-scoring reranker shares.
@@ -57,10 +62,6 @@ impl TextScoring {
         self
     }
 
-    pub fn column(&self) -> &str {
-        &self.column
-    }
-
     /// Merges, scores with `scorer` and ranks, all on the calling thread.
     pub fn rerank(
         &self,
@@ -81,8 +82,8 @@ impl TextScoring {
     pub fn prepare(&self, request: Request) -> Result<Job> {
         let candidates = match request {
             Request::Hybrid { vector, fts } => Candidates::hybrid(vector, fts)?,
-            Request::Vector(batch) => Candidates::single(batch, "vector results")?,
-            Request::Fts(batch) => Candidates::single(batch, "full-text results")?,
+            Request::Vector(batch) => Candidates::single(batch, VECTOR_RESULTS)?,
+            Request::Fts(batch) => Candidates::single(batch, FTS_RESULTS)?,
             Request::Multivector { sets, deduplicate } => {
                 let duplicates = if deduplicate {
                     Duplicates::KeepBest

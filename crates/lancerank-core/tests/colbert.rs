@@ -1,30 +1,18 @@
 //! ColBERT on the fixture model against the rerankers library's
 //! ColBERTRanker (and canonical ColBERT), computed by scripts/make-fixtures.py.
 
-use std::path::{Path, PathBuf};
+mod common;
 
+use common::{located, root, runtime_library};
 use lancerank_core::models::colbert::{Colbert, ColbertOptions, QueryLength};
 use lancerank_core::models::encoder::EncoderOptions;
+use lancerank_core::models::source::ModelKind;
 use lancerank_core::scoring::Scorer;
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn runtime_library() -> PathBuf {
-    std::env::var_os("ORT_DYLIB_PATH").map_or_else(
-        || root().join("node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1"),
-        Into::into,
-    )
-}
-
 fn load(name: &str, options: ColbertOptions) -> lancerank_core::Result<Colbert> {
-    Colbert::load(
-        &root().join("__test__/fixtures").join(name),
-        &runtime_library(),
-        &options,
-    )
+    let model = located(name, ModelKind::Colbert, None)?;
+    Colbert::load(&model, &runtime_library(), &options)
 }
 
 fn cases() -> Vec<Value> {

@@ -2,32 +2,19 @@
 //! reference scores (`scripts/make-fixtures.py`), on the ONNX Runtime that
 //! the `onnxruntime-node` dev dependency bundles.
 
-use std::path::{Path, PathBuf};
+mod common;
 
+use common::{fixture, located, runtime_library};
 use lancerank_core::models::cross_encoder::{Activation, CrossEncoder, CrossEncoderOptions};
 use lancerank_core::models::encoder::EncoderOptions;
+use lancerank_core::models::source::ModelKind;
 use lancerank_core::scoring::Scorer;
 use lancerank_core::Error;
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn fixture(name: &str) -> PathBuf {
-    root().join("__test__/fixtures").join(name)
-}
-
-/// `ORT_DYLIB_PATH`, else the library in `node_modules/onnxruntime-node`.
-fn runtime_library() -> PathBuf {
-    if let Some(path) = std::env::var_os("ORT_DYLIB_PATH") {
-        return path.into();
-    }
-    root().join("node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1")
-}
-
 fn load(name: &str, options: CrossEncoderOptions) -> lancerank_core::Result<CrossEncoder> {
-    CrossEncoder::load(&fixture(name), &runtime_library(), &options)
+    let model = located(name, ModelKind::CrossEncoder, None)?;
+    CrossEncoder::load(&model, &runtime_library(), &options)
 }
 
 fn references() -> Value {
@@ -134,20 +121,11 @@ fn missing_files_name_the_path() {
         .err()
         .unwrap();
     assert!(
-        matches!(err, Error::Model { ref path, .. } if path.ends_with("no-such-model")),
+        matches!(err, Error::ModelNotFound { ref path, .. } if path.ends_with("no-such-model")),
         "{err}"
     );
-    let err = load(
-        "ce-bert",
-        CrossEncoderOptions {
-            encoder: EncoderOptions {
-                model_file: Some("onnx/missing.onnx".into()),
-                ..Default::default()
-            },
-            ..Default::default()
-        },
-    )
-    .err()
-    .unwrap();
+    let err = located("ce-bert", ModelKind::CrossEncoder, Some("onnx/missing.onnx"))
+        .err()
+        .unwrap();
     assert!(err.to_string().contains("onnx/missing.onnx"), "{err}");
 }

@@ -3,28 +3,21 @@
 //! same scores; a broken entry is replaced, and `LANCERANK_CACHE=off` turns
 //! the cache off. One test, since it sets the process's environment.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::time::{Duration, Instant};
 
+use common::{fixture, located, runtime_library};
 use lancerank_core::models::cross_encoder::{CrossEncoder, CrossEncoderOptions};
 use lancerank_core::models::optimized_graphs;
+use lancerank_core::models::source::ModelKind;
 use lancerank_core::scoring::Scorer;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn runtime_library() -> PathBuf {
-    std::env::var_os("ORT_DYLIB_PATH")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            root().join("node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1")
-        })
-}
-
-fn scores(model: &Path) -> Vec<f32> {
+fn scores() -> Vec<f32> {
+    let model = located("ce-bert", ModelKind::CrossEncoder, None).unwrap();
     let model =
-        CrossEncoder::load(model, &runtime_library(), &CrossEncoderOptions::default()).unwrap();
+        CrossEncoder::load(&model, &runtime_library(), &CrossEncoderOptions::default()).unwrap();
     model
         .score("a river", &["a river".into(), "a city".into(), "".into()])
         .unwrap()
@@ -46,17 +39,16 @@ fn wait_for(path: &Path) {
 fn later_loads_open_the_saved_graph_with_the_same_scores() {
     let cache = std::env::temp_dir().join(format!("lancerank-optimized-{}", std::process::id()));
     std::env::set_var("LANCERANK_CACHE", &cache);
-    let model = root().join("__test__/fixtures/ce-bert");
-    let graph = model.join("onnx/model.onnx");
+    let graph = fixture("ce-bert").join("onnx/model.onnx");
 
-    let first = scores(&model);
+    let first = scores();
     let entry = optimized_graphs::entry_for(&graph, &runtime_library()).unwrap();
     assert!(entry.starts_with(cache.join("optimized-graphs")));
     wait_for(&entry);
     let saved = std::fs::metadata(&entry).unwrap().modified().unwrap();
 
     // The worker of the first load is gone; this one opens the saved graph.
-    let second = scores(&model);
+    let second = scores();
     for (a, b) in first.iter().zip(&second) {
         assert!((a - b).abs() < 1e-5, "{first:?} vs {second:?}");
     }
@@ -68,7 +60,7 @@ fn later_loads_open_the_saved_graph_with_the_same_scores() {
 
     // A broken entry is deleted, the graph opened as it is, and a new entry saved.
     std::fs::write(&entry, b"not an onnx graph").unwrap();
-    assert_eq!(scores(&model).len(), 3);
+    assert_eq!(scores().len(), 3);
     wait_for(&entry);
     assert!(std::fs::metadata(&entry).unwrap().len() > 1000);
 

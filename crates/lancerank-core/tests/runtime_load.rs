@@ -1,17 +1,20 @@
 //! Loading ONNX Runtime, in a test binary of its own: a process loads one
 //! runtime, so the failure must come before any success.
 
+mod common;
+
 use std::path::Path;
 
+use common::{fixture, located, runtime_library};
 use lancerank_core::models::cross_encoder::{CrossEncoder, CrossEncoderOptions};
 use lancerank_core::models::runtime;
+use lancerank_core::models::source::ModelKind;
 use lancerank_core::scoring::Scorer;
 use lancerank_core::Error;
 
 #[test]
 fn a_bad_library_path_is_an_error_and_a_good_one_still_loads_afterwards() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let model = root.join("__test__/fixtures/ce-bert");
+    let model = located("ce-bert", ModelKind::CrossEncoder, None).unwrap();
     let options = CrossEncoderOptions::default();
 
     let missing = Path::new("/nonexistent/libonnxruntime.so.1");
@@ -23,17 +26,14 @@ fn a_bad_library_path_is_an_error_and_a_good_one_still_loads_afterwards() {
     );
 
     // A file that is not a shared library.
-    let not_a_library = model.join("config.json");
+    let not_a_library = fixture("ce-bert").join("config.json");
     let err = CrossEncoder::load(&model, &not_a_library, &options)
         .err()
         .unwrap();
     assert!(err.to_string().contains("config.json"), "{err}");
     assert!(runtime::loaded_library().is_none());
 
-    let library = std::env::var_os("ORT_DYLIB_PATH").map_or_else(
-        || root.join("node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1"),
-        Into::into,
-    );
+    let library = runtime_library();
     let model = CrossEncoder::load(&model, &library, &options).unwrap();
     assert_eq!(model.score("q", &["text".to_string()]).unwrap().len(), 1);
     assert_eq!(

@@ -72,7 +72,7 @@ pub fn row_ids(batch: &RecordBatch, input: &str) -> Result<Vec<u64>> {
             .enumerate()
             .map(|(row, v)| {
                 u64::try_from((*v).into()).map_err(|_| {
-                    Error::InvalidArgument(format!(
+                    Error::InvalidInput(format!(
                         "{input}: column `{ROW_ID}` holds a negative id ({}) at row {row}",
                         (*v).into()
                     ))
@@ -262,7 +262,7 @@ pub fn ids_as_strings(batch: &RecordBatch, input: &str, column: &str) -> Result<
                 .enumerate()
                 .map(|(row, &v)| match v.fract() == 0.0 && v.abs() <= 9_007_199_254_740_992.0 {
                     true => Ok((v as i64).to_string()),
-                    false => Err(Error::InvalidArgument(format!(
+                    false => Err(Error::InvalidInput(format!(
                         "{input}: column `{column}` holds {v} at row {row}; float ids must be whole numbers"
                     ))),
                 })

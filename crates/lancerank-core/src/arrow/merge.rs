@@ -32,6 +32,11 @@ pub enum Duplicates {
     KeepBest,
 }
 
+/// How the vector side of a hybrid call is named in error messages.
+pub const VECTOR_RESULTS: &str = "vector results";
+/// How the full-text side of a hybrid call is named in error messages.
+pub const FTS_RESULTS: &str = "full-text results";
+
 /// How result set `index` of a multivector call is named in error messages.
 pub fn result_set_name(index: usize) -> String {
     format!("result set {index}")
@@ -73,8 +78,8 @@ impl Candidates {
     /// their order, then the full-text rows not seen among them.
     pub fn hybrid(vector: RecordBatch, fts: RecordBatch) -> Result<Self> {
         let inputs = vec![
-            ("vector results".to_string(), vector),
-            ("full-text results".to_string(), fts),
+            (VECTOR_RESULTS.to_string(), vector),
+            (FTS_RESULTS.to_string(), fts),
         ];
         let mut merged = Self::prepare(inputs, true, true)?;
         let mut first = vec![u32::MAX; merged.group_count];
@@ -114,7 +119,7 @@ impl Candidates {
         require_row_ids: bool,
     ) -> Result<Self> {
         if sets.is_empty() {
-            return Err(Error::InvalidArgument(
+            return Err(Error::InvalidInput(
                 "resultSets must not be empty: pass at least one result set".to_string(),
             ));
         }
@@ -360,7 +365,7 @@ fn check_column_sizes(fields: &[Field], rows: u64) -> Result<()> {
     for field in fields {
         let bytes = fixed_row_bytes(field.data_type()).and_then(|b| b.checked_mul(rows + 1));
         if bytes.is_none_or(|b| b > MAX_COLUMN_BYTES) {
-            return Err(Error::InvalidArgument(format!(
+            return Err(Error::InvalidInput(format!(
                 "column `{}`: {rows} rows of type {} would take more than {} GiB",
                 field.name(),
                 field.data_type(),

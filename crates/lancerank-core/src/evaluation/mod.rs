@@ -36,9 +36,9 @@ impl Lists {
         ids: String,
         values: Vec<f64>,
     ) -> Result<Self> {
-        let malformed = || Error::InvalidArgument(format!("{what}: malformed lists"));
+        let malformed = || Error::InvalidInput(format!("{what}: malformed lists"));
         if ids.len() > u32::MAX as usize {
-            return Err(Error::InvalidArgument(format!(
+            return Err(Error::InvalidInput(format!(
                 "{what}: more than 4 GiB of document ids"
             )));
         }
@@ -60,7 +60,7 @@ impl Lists {
             return Err(malformed());
         }
         if starts.len() != values.len() + 1 {
-            return Err(Error::InvalidArgument(format!(
+            return Err(Error::InvalidInput(format!(
                 "{what}: a document id holds a NUL character"
             )));
         }
@@ -73,7 +73,7 @@ impl Lists {
         };
         for q in 0..n {
             if let Some((doc, value)) = lists.entries(q).find(|(_, v)| !v.is_finite()) {
-                return Err(Error::InvalidArgument(format!(
+                return Err(Error::InvalidInput(format!(
                     "{what}: query '{}', document '{doc}': {value} is not a finite number",
                     lists.queries[q]
                 )));

@@ -8,10 +8,10 @@
 use std::num::NonZeroUsize;
 
 use arrow_array::RecordBatch;
-use serde::{Deserialize, Serialize};
 
 use super::{trec_order, Judgments, Lists, Metric};
 use crate::arrow::columns;
+use crate::arrow::merge::{FTS_RESULTS, VECTOR_RESULTS};
 use crate::error::{Error, Result};
 use crate::fusion::lists::{FusionInput, ListKind, RankedList};
 use crate::fusion::{Combination, Fusion, LinearCombination, Normalization, Rrf, ScoreFusion};
@@ -25,22 +25,25 @@ pub struct LabelledQuery {
 }
 
 /// Per-list weights of a hybrid fusion.
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct HybridWeights {
     pub vector: f64,
     pub fts: f64,
 }
 
-/// A configuration: the reranker's class name and its constructor options.
-#[derive(Clone, Debug, Serialize, PartialEq)]
-#[serde(tag = "reranker", content = "options")]
+/// A fusion family of the search space.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    Rrf,
+    Linear,
+    ScoreFusion,
+}
+
+/// A configuration: a fusion family and its settings.
+#[derive(Clone, Debug, PartialEq)]
 pub enum Config {
-    #[serde(rename = "RRFReranker")]
     Rrf { k: f64, weights: HybridWeights },
-    #[serde(rename = "LinearCombinationReranker")]
     Linear { weight: f64, fill: f64 },
-    #[serde(rename = "ScoreFusionReranker")]
     ScoreFusion {
         normalization: &'static str,
         combination: &'static str,
@@ -50,6 +53,14 @@ pub enum Config {
 }
 
 impl Config {
+    pub fn family(&self) -> Family {
+        match self {
+            Config::Rrf { .. } => Family::Rrf,
+            Config::Linear { .. } => Family::Linear,
+            Config::ScoreFusion { .. } => Family::ScoreFusion,
+        }
+    }
+
     fn fusion(&self) -> Result<Fusion> {
         let r = ReturnScore::Relevance;
         Ok(match *self {
@@ -78,47 +89,20 @@ impl Config {
     }
 }
 
-/// A family of the search space: `false` leaves it out; an object (or
-/// nothing) searches it, each list it leaves out taking its default.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(untagged)]
-pub enum Family<T> {
-    Included(bool),
-    Grid(T),
-}
-
-impl<T: Default + Clone> Family<T> {
-    fn grid(&self) -> Option<T> {
-        match self {
-            Self::Included(false) => None,
-            Self::Included(true) => Some(T::default()),
-            Self::Grid(grid) => Some(grid.clone()),
-        }
-    }
-}
-
-impl<T> Default for Family<T> {
-    fn default() -> Self {
-        Self::Included(true)
-    }
-}
-
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A family's grid: each list left out takes its default.
+#[derive(Clone, Debug, Default)]
 pub struct RrfGrid {
     pub k: Option<Vec<f64>>,
     pub weights: Option<Vec<HybridWeights>>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, Default)]
 pub struct LinearGrid {
     pub weight: Option<Vec<f64>>,
     pub fill: Option<Vec<f64>>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Clone, Debug, Default)]
 pub struct ScoreFusionGrid {
     pub normalization: Option<Vec<String>>,
     pub combination: Option<Vec<String>>,
@@ -130,15 +114,22 @@ pub struct ScoreFusionGrid {
 /// weights; linear weight ∈ {0, 0.1, …, 1} with fill 1 (LanceDB's);
 /// score fusion over every normalisation × combination × weights, fill 0.
 /// Weights: (w, 1 − w) for w ∈ {0, 0.1, …, 1} (ranx's grid for two runs).
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+/// A family that is `None` is left out.
+#[derive(Clone, Debug)]
 pub struct Space {
-    #[serde(default)]
-    pub rrf: Family<RrfGrid>,
-    #[serde(default)]
-    pub linear: Family<LinearGrid>,
-    #[serde(default)]
-    pub score_fusion: Family<ScoreFusionGrid>,
+    pub rrf: Option<RrfGrid>,
+    pub linear: Option<LinearGrid>,
+    pub score_fusion: Option<ScoreFusionGrid>,
+}
+
+impl Default for Space {
+    fn default() -> Self {
+        Self {
+            rrf: Some(RrfGrid::default()),
+            linear: Some(LinearGrid::default()),
+            score_fusion: Some(ScoreFusionGrid::default()),
+        }
+    }
 }
 
 fn tenths() -> Vec<f64> {
@@ -171,18 +162,10 @@ fn known<T: Copy>(
 }
 
 impl Space {
-    /// The space as JavaScript writes it (`{ rrf, linear, scoreFusion }`).
-    pub fn from_json(json: &str) -> Result<Self> {
-        serde_json::from_str(json).map_err(|e| Error::InvalidOption {
-            option: "space",
-            message: e.to_string(),
-        })
-    }
-
     /// Every configuration, in the order tried.
     pub fn configs(&self) -> Result<Vec<Config>> {
         let mut out = Vec::new();
-        if let Some(g) = self.rrf.grid() {
+        if let Some(g) = self.rrf.clone() {
             let ks =
                 g.k.unwrap_or_else(|| (1..=10).map(|i| (i * 10) as f64).collect());
             let weights = g.weights.unwrap_or_else(weight_pairs);
@@ -192,14 +175,14 @@ impl Space {
                 }
             }
         }
-        if let Some(g) = self.linear.grid() {
+        if let Some(g) = self.linear.clone() {
             for &weight in &g.weight.unwrap_or_else(tenths) {
                 for &fill in &g.fill.clone().unwrap_or_else(|| vec![1.0]) {
                     out.push(Config::Linear { weight, fill });
                 }
             }
         }
-        if let Some(g) = self.score_fusion.grid() {
+        if let Some(g) = self.score_fusion.clone() {
             let normalizations = known(
                 g.normalization,
                 &Normalization::ALL,
@@ -240,16 +223,14 @@ impl Space {
 }
 
 /// A configuration and its mean score on every labelled query.
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug)]
 pub struct Trial {
     pub config: Config,
     pub in_sample: f64,
 }
 
 /// The outcome of `tune`.
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug)]
 pub struct Tuned {
     /// Index into `trials` of the configuration best on all queries.
     pub best: usize,
@@ -258,13 +239,6 @@ pub struct Tuned {
     pub held_out: f64,
     pub folds: usize,
     pub trials: Vec<Trial>,
-}
-
-impl Tuned {
-    pub fn to_json(&self) -> String {
-        // Plain numbers, strings and objects: serialising cannot fail.
-        serde_json::to_string(self).unwrap_or_default()
-    }
 }
 
 /// One query, ready to fuse: its documents, lists and judgements.
@@ -285,8 +259,8 @@ fn prepare<'a>(
     let mut docs = Vec::new();
     let mut lists = Vec::with_capacity(2);
     for (batch, kind, side) in [
-        (&query.vector, ListKind::Vector, "vector results"),
-        (&query.fts, ListKind::FullText, "full-text results"),
+        (&query.vector, ListKind::Vector, VECTOR_RESULTS),
+        (&query.fts, ListKind::FullText, FTS_RESULTS),
     ] {
         let input = format!("query '{}': {side}", query.id);
         let (groups, values) = match batch.num_rows() {
@@ -369,7 +343,7 @@ pub fn tune(
     space: &Space,
 ) -> Result<Tuned> {
     if queries.is_empty() {
-        return Err(Error::InvalidArgument(
+        return Err(Error::InvalidInput(
             "results: no labelled queries".to_string(),
         ));
     }
@@ -394,13 +368,13 @@ pub fn tune(
         .iter()
         .map(|query| {
             if !seen.insert(query.id.as_str()) {
-                return Err(Error::InvalidArgument(format!(
+                return Err(Error::InvalidInput(format!(
                     "results: query '{}' appears twice",
                     query.id
                 )));
             }
             let q = *in_qrels.get(query.id.as_str()).ok_or_else(|| {
-                Error::InvalidArgument(format!("qrels: no judgements for query '{}'", query.id))
+                Error::InvalidInput(format!("qrels: no judgements for query '{}'", query.id))
             })?;
             prepare(query, qrels, q, id_column, values)
         })
@@ -425,7 +399,7 @@ pub fn tune(
             .into_iter()
             .map(|h| {
                 h.join().unwrap_or_else(|_| {
-                    Err(Error::InvalidArgument("tuning thread panicked".to_string()))
+                    Err(Error::Internal("a tuning thread panicked".to_string()))
                 })
             })
             .collect::<Result<Vec<_>>>()

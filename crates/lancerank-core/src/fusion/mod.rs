@@ -18,7 +18,7 @@ pub use score_fusion::{Combination, ScoreFusion};
 
 use arrow_array::RecordBatch;
 
-use crate::arrow::merge::{Candidates, Duplicates};
+use crate::arrow::merge::{Candidates, Duplicates, FTS_RESULTS, VECTOR_RESULTS};
 use crate::error::{Error, Result};
 use crate::ReturnScore;
 use lists::{FusionInput, ListKind, RankedList};
@@ -123,8 +123,8 @@ pub trait ListFusion {
         let (vector, fts) = (self.window(vector), self.window(fts));
         let values = Self::READS_VALUES;
         let raw = [
-            RankedList::values(&vector, "vector results", ListKind::Vector, values)?,
-            RankedList::values(&fts, "full-text results", ListKind::FullText, values)?,
+            RankedList::values(&vector, VECTOR_RESULTS, ListKind::Vector, values)?,
+            RankedList::values(&fts, FTS_RESULTS, ListKind::FullText, values)?,
         ];
         let kinds = [ListKind::Vector, ListKind::FullText];
         let candidates = Candidates::hybrid(vector, fts)?;

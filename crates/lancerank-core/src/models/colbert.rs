@@ -25,6 +25,7 @@ use crate::models::encoder::{
     pad_id, positions, special_token_id, BatchInputs, EncoderGraph, EncoderOptions, ReadBatch,
 };
 use crate::models::model_folder::{ModelFolder, TOKENIZER};
+use crate::models::source::{Located, ModelKind};
 use crate::models::tokenization::{TextTokenizer, TokenBatch, TokenRow};
 use crate::scoring::Scorer;
 
@@ -81,28 +82,19 @@ pub struct Colbert {
     cache: Option<EmbeddingCache>,
 }
 
-/// The declared output is `[batch, sequence, dim]` with a projection (dim ≠
-/// the hidden size); undeclared shapes are checked on the first batch.
+/// The output ONNX Runtime declares passes [`ModelKind::refuses`];
+/// undeclared dimensions are checked on the first batch.
 fn check_dims(graph: &EncoderGraph, hidden_size: Option<i64>) -> Result<()> {
-    let dims = graph.output_dims();
-    if dims.is_empty() {
-        return Ok(());
-    }
+    let dims: Vec<Option<i64>> = graph
+        .output_dims()
+        .into_iter()
+        .map(|d| (d > 0).then_some(d))
+        .collect();
     let output = graph.runner();
-    if dims.len() != 3 {
-        return Err(output.fail(format!(
-            "output `{}` has shape {dims:?}; a ColBERT graph outputs token embeddings [batch, sequence, dim]",
-            output.output_name()
-        )));
+    match ModelKind::Colbert.refuses(output.output_name(), &dims, hidden_size) {
+        Some(message) => Err(output.fail(message)),
+        None => Ok(()),
     }
-    if dims[2] > 0 && Some(dims[2]) == hidden_size {
-        return Err(output.fail(format!(
-            "output `{}` has dim {}, the model's hidden size: {NO_PROJECTION} (export the encoder with its linear head)",
-            output.output_name(),
-            dims[2]
-        )));
-    }
-    Ok(())
 }
 
 /// Stanford ColBERT's markers, and jina-colbert's (XLM-R vocabularies have no `[unusedN]`).
@@ -156,16 +148,9 @@ fn markers(
     ))
 }
 
-/// What a graph without the ColBERT head is told.
-pub const NO_PROJECTION: &str = "the graph has no ColBERT projection";
-
-/// Whether `err` refused a graph for lacking the ColBERT projection.
-pub fn lacks_projection(err: &Error) -> bool {
-    matches!(err, Error::Model { message, .. } if message.contains(NO_PROJECTION))
-}
-
 impl Colbert {
-    pub fn load(dir: &Path, runtime_library: &Path, options: &ColbertOptions) -> Result<Self> {
+    /// Loads the model `model` locates on the ONNX Runtime at `runtime_library`.
+    pub fn load(model: &Located, runtime_library: &Path, options: &ColbertOptions) -> Result<Self> {
         options.encoder.check()?;
         if let QueryLength::Fixed(n) = options.query_length {
             if n < 3 {
@@ -175,7 +160,7 @@ impl Colbert {
                 });
             }
         }
-        let folder = ModelFolder::open(dir)?;
+        let folder = ModelFolder::open(&model.dir)?;
         let config = folder.config()?;
         let tokenizer_config = folder.tokenizer_config()?;
         let positions = positions(&config).unwrap_or(512);
@@ -217,36 +202,14 @@ impl Colbert {
         let hidden_size = config
             .get("hidden_size")
             .and_then(serde_json::Value::as_i64);
-        // Without a named file, a graph that turns out to lack the ColBERT
-        // projection gives way to the next candidate the folder has.
-        let graphs = folder.onnx_files(
-            options.encoder.model_file.as_deref(),
-            &options.encoder.graphs,
+        let graph = EncoderGraph::open(
+            &model.graph,
+            &options.encoder,
+            runtime_library,
+            ModelKind::Colbert.output(),
+            "ColBERT model",
         )?;
-        let mut refusal = None;
-        let mut opened = None;
-        for path in &graphs {
-            let graph = EncoderGraph::open(
-                path,
-                &options.encoder,
-                runtime_library,
-                "embeddings",
-                "ColBERT model",
-            )?;
-            match check_dims(&graph, hidden_size) {
-                Ok(()) => {
-                    opened = Some(graph);
-                    break;
-                }
-                Err(e) => refusal = Some(e),
-            }
-        }
-        let Some(graph) = opened else {
-            return Err(refusal.unwrap_or_else(|| Error::Model {
-                path: folder.dir().display().to_string(),
-                message: "no ONNX graph".to_string(),
-            }));
-        };
+        check_dims(&graph, hidden_size)?;
         Ok(Self {
             tokenizer,
             graph,
@@ -260,10 +223,6 @@ impl Colbert {
             token_budget: options.encoder.token_budget,
             cache: (options.cache_bytes > 0).then(|| EmbeddingCache::new(options.cache_bytes)),
         })
-    }
-
-    pub fn cache_stats(&self) -> Option<CacheStats> {
-        self.cache.as_ref().map(EmbeddingCache::stats)
     }
 
     /// The query's tokens and the number the score is divided by.
@@ -337,11 +296,10 @@ fn token_embeddings(
                 )))
             }
         };
-        if Some(dim as i64) == hidden_size {
-            return Err(inputs.fail(format!(
-                "output `{}` has dim {dim}, the model's hidden size: {NO_PROJECTION} (export the encoder with its linear head)",
-                inputs.output_name()
-            )));
+        if let Some(message) =
+            ModelKind::Colbert.refuses(inputs.output_name(), &[None, None, Some(dim as i64)], hidden_size)
+        {
+            return Err(inputs.fail(message));
         }
         Ok(lengths
             .iter()
@@ -375,9 +333,13 @@ fn max_sim(query: &[f32], document: &[f32], dim: usize) -> f32 {
 }
 
 impl Scorer for Colbert {
+    fn cache_stats(&self) -> Option<CacheStats> {
+        self.cache.as_ref().map(EmbeddingCache::stats)
+    }
+
     fn score(&self, query: &str, texts: &[String]) -> Result<Vec<f32>> {
         if query.trim().is_empty() {
-            return Err(Error::InvalidArgument(
+            return Err(Error::InvalidInput(
                 "query: empty; ColBERT scores documents against the query's tokens".into(),
             ));
         }

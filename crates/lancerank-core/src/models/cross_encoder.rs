@@ -16,6 +16,7 @@ use crate::models::encoder::{
     pad_id, positions, BatchInputs, EncoderGraph, EncoderOptions, ReadBatch,
 };
 use crate::models::model_folder::{ModelFolder, CONFIG, ST_CONFIG, TOKENIZER};
+use crate::models::source::{Located, ModelKind};
 use crate::models::tokenization::{TextTokenizer, TokenBatch};
 use crate::scoring::Scorer;
 
@@ -79,10 +80,10 @@ pub struct CrossEncoder {
 }
 
 impl CrossEncoder {
-    /// Loads the model in `dir` on the ONNX Runtime at `runtime_library`.
-    pub fn load(dir: &Path, runtime_library: &Path, options: &CrossEncoderOptions) -> Result<Self> {
+    /// Loads the model `model` locates on the ONNX Runtime at `runtime_library`.
+    pub fn load(model: &Located, runtime_library: &Path, options: &CrossEncoderOptions) -> Result<Self> {
         options.encoder.check()?;
-        let folder = ModelFolder::open(dir)?;
+        let folder = ModelFolder::open(&model.dir)?;
         let config = folder.config()?;
         let tokenizer_config = folder.tokenizer_config()?;
         let head = match options.activation {
@@ -92,29 +93,20 @@ impl CrossEncoder {
         };
         let max_length = max_length(&config, &tokenizer_config, options.encoder.max_length);
         let tokenizer_path = folder.required(TOKENIZER)?;
-        let graph_path = folder
-            .onnx_files(
-                options.encoder.model_file.as_deref(),
-                &options.encoder.graphs,
-            )?
-            .swap_remove(0);
         // The tokenizer is parsed while ONNX Runtime opens the graph (a
         // cold start pays for the longer of the two, not their sum).
         let (tokenizer, graph) = std::thread::scope(|scope| {
             let tokenizer = scope.spawn(|| TextTokenizer::load(&tokenizer_path, max_length));
             let graph = EncoderGraph::open(
-                &graph_path,
+                &model.graph,
                 &options.encoder,
                 runtime_library,
-                "logits",
+                ModelKind::CrossEncoder.output(),
                 "cross-encoder",
             );
-            let tokenizer = tokenizer.join().unwrap_or_else(|_| {
-                Err(Error::Model {
-                    path: tokenizer_path.display().to_string(),
-                    message: "reading the tokenizer failed".to_string(),
-                })
-            });
+            let tokenizer = tokenizer
+                .join()
+                .unwrap_or_else(|panic| Err(Error::from_panic(panic.as_ref())));
             (tokenizer, graph)
         });
         let tokenizer = tokenizer?;

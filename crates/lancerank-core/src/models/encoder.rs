@@ -25,12 +25,6 @@ pub const DEFAULT_TOKEN_BUDGET: usize = 512;
 /// How every text model is opened and batched.
 #[derive(Clone, Debug)]
 pub struct EncoderOptions {
-    /// The graph's path inside the folder, as the user named it (or the hub
-    /// resolved it); `None`: the first of `graphs` the folder has.
-    pub model_file: Option<String>,
-    /// The graphs looked for when `model_file` is `None`, in order
-    /// (`model_folder::graph_candidates`).
-    pub graphs: Vec<String>,
     /// Tokens per model input (a pair for cross-encoders, a document for
     /// ColBERT); the model's own limit when `None`.
     pub max_length: Option<usize>,
@@ -43,8 +37,6 @@ pub struct EncoderOptions {
 impl Default for EncoderOptions {
     fn default() -> Self {
         Self {
-            model_file: None,
-            graphs: vec!["onnx/model.onnx".to_string(), "model.onnx".to_string()],
             max_length: None,
             threads: runtime::available_cores(),
             token_budget: DEFAULT_TOKEN_BUDGET,
@@ -92,7 +84,6 @@ impl EncoderGraph {
     ) -> Result<Self> {
         let threads = options.threads;
         let graph = graph.to_path_buf();
-        crate::models::external_data::check_present(&graph)?;
         let environment = runtime::environment(runtime_library)?;
         let worker = ModelWorker::shared(&graph, threads, || {
             runtime::open_session(&environment, &graph, threads)
@@ -222,8 +213,17 @@ pub struct BatchInputs {
 }
 
 impl BatchInputs {
+    /// The graph is not what the model needs (an output of the wrong shape).
     pub fn fail(&self, message: String) -> Error {
         Error::Model {
+            path: self.path.clone(),
+            message,
+        }
+    }
+
+    /// Running the graph failed.
+    pub fn failed_run(&self, message: String) -> Error {
+        Error::Inference {
             path: self.path.clone(),
             message,
         }
@@ -244,7 +244,7 @@ impl BatchInputs {
         let tensor = |data: Vec<i64>| -> Result<SessionInputValue<'static>> {
             Tensor::from_array((shape, data))
                 .map(Into::into)
-                .map_err(|e| self.fail(format!("cannot build an input tensor: {e}")))
+                .map_err(|e| self.failed_run(format!("cannot build an input tensor: {e}")))
         };
         let mut inputs = vec![
             ("input_ids", tensor(tokens.input_ids)?),
@@ -255,7 +255,7 @@ impl BatchInputs {
         }
         let outputs: SessionOutputs = session
             .run(inputs)
-            .map_err(|e| self.fail(format!("inference failed: {e}")))?;
+            .map_err(|e| self.failed_run(format!("inference failed: {e}")))?;
         let value = outputs
             .get(self.output.as_str())
             .ok_or_else(|| self.fail(format!("no output `{}`", self.output)))?;

@@ -38,7 +38,7 @@ pub fn cache_dir() -> Option<PathBuf> {
 
 /// The cache entry for `graph` run on the ONNX Runtime `library`.
 pub fn entry_for(graph: &Path, library: &Path) -> Option<PathBuf> {
-    let mut key = ring::digest::Context::new(&ring::digest::SHA256);
+    let mut key = crate::models::digest::sha256();
     for file in [graph, library] {
         let path = file.canonicalize().ok()?;
         let meta = std::fs::metadata(&path).ok()?;
@@ -48,10 +48,7 @@ pub fn entry_for(graph: &Path, library: &Path) -> Option<PathBuf> {
         key.update(&modified.as_nanos().to_le_bytes());
         key.update(&[0]);
     }
-    let hex: String = key.finish().as_ref()[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hex = crate::models::digest::hex(&key.finish().as_ref()[..16]);
     let stem = graph
         .file_stem()
         .map_or_else(String::new, |s| s.to_string_lossy().into_owned());

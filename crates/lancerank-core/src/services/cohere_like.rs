@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 
 use super::{post_json, scores_at, Protocol};
 use crate::error::Result;
-use crate::http::Endpoint;
+use super::Endpoint;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CohereLikeKind {

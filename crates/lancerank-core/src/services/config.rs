@@ -9,8 +9,8 @@ use super::{
     WatsonxOptions,
 };
 use crate::error::{Error, Result};
-use crate::http::Endpoint;
-use crate::redact::Secrets;
+use super::Endpoint;
+use crate::net::Secrets;
 
 /// The wire format of a self-hosted server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

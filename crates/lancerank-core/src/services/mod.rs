@@ -10,6 +10,7 @@
 
 mod cohere_like;
 mod config;
+mod endpoint;
 mod openai;
 mod tei;
 mod watsonx;
@@ -24,13 +25,14 @@ use serde_json::Value;
 
 pub use cohere_like::{CohereLike, CohereLikeKind};
 pub use config::{protocol, HttpProtocol, ServiceConfig};
+pub use endpoint::{Endpoint, Refused, Reply, Sending};
 pub use openai::OpenAiJudge;
 pub use tei::Tei;
 pub use watsonx::{Watsonx, WatsonxOptions};
 
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
-use crate::http::{self, Endpoint, Refused, RetryPolicy};
+use crate::net;
 
 /// One service's wire format.
 pub trait Protocol: Send + Sync {
@@ -61,7 +63,8 @@ pub trait Protocol: Send + Sync {
 /// Settings every service reranker shares.
 #[derive(Clone, Debug)]
 pub struct ServiceSettings {
-    pub retry: RetryPolicy,
+    /// Retries, timeouts and redirects.
+    pub sending: Sending,
     /// Requests in flight at once for one call.
     pub concurrency: usize,
     /// Documents per request, below the service's own limit.
@@ -90,17 +93,11 @@ impl ServiceScorer {
                 message: "must be at least 1".into(),
             });
         }
-        // Redirects are followed by `http::send`, which drops credentials
-        // when one leaves the origin.
-        let client = Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("lancerank/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| {
-                protocol
-                    .endpoint()
-                    .error(format!("cannot start an HTTP client: {e}"))
-            })?;
+        // Redirects are followed by `Endpoint::send`, which drops
+        // credentials when one leaves the origin.
+        let client = net::client(net::ClientOptions::default()).map_err(|e| {
+            Error::Internal(format!("cannot start an HTTP client: {e}"))
+        })?;
         let batch_size = settings
             .batch_size
             .unwrap_or(usize::MAX)
@@ -122,7 +119,7 @@ impl ServiceScorer {
         let bearer = match self.protocol.token_source() {
             Some(source) => Some(
                 source
-                    .token(&self.client, &self.settings.retry, cancel)
+                    .token(&self.client, &self.settings.sending, cancel)
                     .await?,
             ),
             None => None,
@@ -152,11 +149,12 @@ impl ServiceScorer {
     ) -> BoxFuture<'a, Result<Vec<f64>>> {
         Box::pin(async move {
             let endpoint = self.protocol.endpoint();
-            let reply = http::send(endpoint, &self.settings.retry, cancel, || {
-                self.protocol
-                    .request(&self.client, query, documents, bearer)
-            })
-            .await?;
+            let reply = endpoint
+                .send(&self.settings.sending, cancel, || {
+                    self.protocol
+                        .request(&self.client, query, documents, bearer)
+                })
+                .await?;
             match reply {
                 Ok(reply) => self.protocol.parse(&reply.body, documents.len()),
                 Err(refused) => match self.protocol.smaller_batch(&refused, documents.len()) {
@@ -168,11 +166,7 @@ impl ServiceScorer {
                         }
                         Ok(scores)
                     }
-                    _ => Err(endpoint.error(format!(
-                        "HTTP {}: {}",
-                        refused.status.as_u16(),
-                        refused.message
-                    ))),
+                    _ => Err(endpoint.refused(&refused)),
                 },
             }
         })
@@ -185,7 +179,7 @@ pub fn api_key(option: Option<String>, variable: &'static str) -> Result<String>
     option
         .filter(|k| !k.is_empty())
         .or_else(|| std::env::var(variable).ok().filter(|k| !k.is_empty()))
-        .ok_or_else(|| Error::InvalidOption {
+        .ok_or_else(|| Error::MissingOption {
             option: "apiKey",
             message: format!("no API key: pass option `apiKey` or set {variable}"),
         })
@@ -244,7 +238,7 @@ pub fn scores_by_index(
     documents: usize,
 ) -> Result<Vec<f64>> {
     let items = items.as_array().ok_or_else(|| {
-        endpoint.error(format!(
+        endpoint.malformed(format!(
             "malformed reply: expected a list of results, got {}",
             kind(items)
         ))
@@ -256,17 +250,17 @@ pub fn scores_by_index(
             .get(index_field)
             .and_then(Value::as_u64)
             .ok_or_else(|| {
-                endpoint.error(format!(
+                endpoint.malformed(format!(
                     "malformed reply: result {n} has no integer `{index_field}`"
                 ))
             })?;
         let index = usize::try_from(index).unwrap_or(usize::MAX);
         if index >= documents {
-            return Err(endpoint.error(format!("malformed reply: result {n} has index {index}, but {documents} documents were sent")));
+            return Err(endpoint.malformed(format!("malformed reply: result {n} has index {index}, but {documents} documents were sent")));
         }
         if std::mem::replace(&mut seen[index], true) {
             return Err(
-                endpoint.error(format!("malformed reply: document {index} is scored twice"))
+                endpoint.malformed(format!("malformed reply: document {index} is scored twice"))
             );
         }
         let score = item
@@ -274,7 +268,7 @@ pub fn scores_by_index(
             .and_then(Value::as_f64)
             .filter(|s| s.is_finite())
             .ok_or_else(|| {
-                endpoint.error(format!(
+                endpoint.malformed(format!(
                     "malformed reply: result {n} has no finite number `{score_field}`"
                 ))
             })?;
@@ -282,7 +276,7 @@ pub fn scores_by_index(
     }
     if let Some(missing) = seen.iter().position(|s| !s) {
         let count = seen.iter().filter(|s| !**s).count();
-        return Err(endpoint.error(format!(
+        return Err(endpoint.malformed(format!(
             "malformed reply: {} results for {documents} documents ({count} missing, the first is document {missing})",
             items.len()
         )));
@@ -327,7 +321,7 @@ pub fn scores_at(
 pub fn json_body(endpoint: &Endpoint, body: &[u8]) -> Result<Value> {
     serde_json::from_slice(body).map_err(|e| {
         let start = endpoint.snippet(&String::from_utf8_lossy(body), 80);
-        endpoint.error(format!("malformed reply: not JSON ({e}): {start:?}"))
+        endpoint.malformed(format!("malformed reply: not JSON ({e}): {start:?}"))
     })
 }
 

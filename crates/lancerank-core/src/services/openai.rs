@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use super::{json_body, post_json, scores_by_index, Protocol};
 use crate::error::Result;
-use crate::http::Endpoint;
+use super::Endpoint;
 
 const INSTRUCTIONS: &str = "You judge search results. The user message is a JSON object with a \
 `query` and a list of `documents`, each with an `index` and a `text`. Rate how relevant each \
@@ -75,12 +75,12 @@ impl Protocol for OpenAiJudge {
             .and_then(Value::as_str)
             .ok_or_else(|| {
                 self.endpoint
-                    .error("malformed reply: no `choices[0].message.content`")
+                    .malformed("malformed reply: no `choices[0].message.content`")
             })?;
         let judged = json_body(&self.endpoint, content.as_bytes())?;
         let scores = judged.get("scores").ok_or_else(|| {
             self.endpoint
-                .error("malformed reply: the model's JSON has no `scores`")
+                .malformed("malformed reply: the model's JSON has no `scores`")
         })?;
         scores_by_index(
             &self.endpoint,

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::{post_json, scores_at, Protocol};
 use crate::error::Result;
-use crate::http::{Endpoint, Refused};
+use super::{Endpoint, Refused};
 
 pub struct Tei {
     endpoint: Endpoint,

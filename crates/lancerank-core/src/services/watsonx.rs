@@ -11,11 +11,10 @@ use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
 use reqwest::{Client, RequestBuilder};
 use serde_json::{json, Value};
 
-use super::{join_url, json_body, json_request, scores_at, Protocol};
+use super::{join_url, json_body, json_request, scores_at, Endpoint, Protocol, Sending};
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
-use crate::http::{self, Endpoint, RetryPolicy};
-use crate::redact::Secrets;
+use crate::net::Secrets;
 
 const API_VERSION: &str = "2024-05-01";
 
@@ -49,7 +48,7 @@ impl Watsonx {
                     message: "give `projectId` or `spaceId`, not both".into(),
                 })
             }
-            (None, None) => return Err(Error::InvalidOption {
+            (None, None) => return Err(Error::MissingOption {
                 option: "projectId",
                 message:
                     "give `projectId` or `spaceId` (or set WATSONX_PROJECT_ID or WATSONX_SPACE_ID)"
@@ -142,7 +141,7 @@ impl TokenSource {
     pub async fn token(
         &self,
         client: &Client,
-        retry: &RetryPolicy,
+        sending: &Sending,
         cancel: &Cancel,
     ) -> Result<String> {
         if let Some((token, until)) = self
@@ -159,29 +158,25 @@ impl TokenSource {
             "grant_type=urn%3Aibm%3Aparams%3Aoauth%3Agrant-type%3Aapikey&apikey={}",
             percent_encode(&self.api_key)
         );
-        let reply = http::send(&self.endpoint, retry, cancel, || {
-            client
-                .post(&self.endpoint.url)
-                .header(
-                    CONTENT_TYPE,
-                    HeaderValue::from_static("application/x-www-form-urlencoded"),
-                )
-                .header(ACCEPT, HeaderValue::from_static("application/json"))
-                .body(form.clone())
-        })
-        .await?
-        .map_err(|refused| {
-            self.endpoint.error(format!(
-                "HTTP {}: {}",
-                refused.status.as_u16(),
-                refused.message
-            ))
-        })?;
+        let reply = self
+            .endpoint
+            .send(sending, cancel, || {
+                client
+                    .post(&self.endpoint.url)
+                    .header(
+                        CONTENT_TYPE,
+                        HeaderValue::from_static("application/x-www-form-urlencoded"),
+                    )
+                    .header(ACCEPT, HeaderValue::from_static("application/json"))
+                    .body(form.clone())
+            })
+            .await?
+            .map_err(|refused| self.endpoint.refused(&refused))?;
         let body = json_body(&self.endpoint, &reply.body)?;
         let token = body
             .get("access_token")
             .and_then(Value::as_str)
-            .ok_or_else(|| self.endpoint.error("malformed reply: no `access_token`"))?
+            .ok_or_else(|| self.endpoint.malformed("malformed reply: no `access_token`"))?
             .to_string();
         let lifetime = body
             .get("expires_in")

@@ -28,3 +28,34 @@ pub fn row_ids(b: &RecordBatch) -> Vec<u64> {
         .values()
         .to_vec()
 }
+
+/// The repository's root.
+pub fn root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A fixture model folder of `__test__/fixtures`.
+pub fn fixture(name: &str) -> std::path::PathBuf {
+    root().join("__test__/fixtures").join(name)
+}
+
+/// `ORT_DYLIB_PATH`, else the library in `node_modules/onnxruntime-node`.
+pub fn runtime_library() -> std::path::PathBuf {
+    std::env::var_os("ORT_DYLIB_PATH").map_or_else(
+        || root().join("node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1"),
+        Into::into,
+    )
+}
+
+/// The fixture `name` as a model of `kind` locates it (its default graph,
+/// or `model_file`).
+pub fn located(
+    name: &str,
+    kind: lancerank_core::models::source::ModelKind,
+    model_file: Option<&str>,
+) -> lancerank_core::Result<lancerank_core::models::source::Located> {
+    let mut source =
+        lancerank_core::models::source::ModelSource::new(fixture(name).display().to_string());
+    source.model_file = model_file.map(str::to_string);
+    source.locate_in_folder(kind)
+}

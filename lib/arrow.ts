@@ -1,4 +1,3 @@
-'use strict'
 // The only place that touches apache-arrow objects: converting what the
 // caller passes into IPC bytes for the native layer, and the native layer's
 // IPC bytes back into a RecordBatch.
@@ -12,42 +11,61 @@
 // without copying their buffers, in this copy's classes before they are
 // written; the result is handed back in the classes of the copy the input
 // batches came from (see `adopt`).
+//
+// Objects of a foreign copy are typed loosely (`Loose`): nothing about them
+// is known beyond the shape read here.
+
+import type * as Arrow from 'apache-arrow'
+import type { RecordBatch } from 'apache-arrow'
+
+import { typeError } from './errors'
+import { describe } from './options'
 
 // Loaded on first use: it costs ~35 ms and ~15 MB, which `score()`-only and
 // IPC-bytes users (serverless cold starts) need not pay.
-let loaded
-const arrow = new Proxy({}, { get: (_, name) => (loaded ??= require('apache-arrow'))[name] })
-const { describe } = require('./options.js')
+let loaded: typeof Arrow | undefined
+const arrow = new Proxy({} as typeof Arrow, {
+  get: (_, name) => (loaded ??= require('apache-arrow') as typeof Arrow)[name as keyof typeof Arrow],
+})
 
-function isBytes(value) {
-  return ArrayBuffer.isView(value) && value.BYTES_PER_ELEMENT === 1
+// A value of some apache-arrow copy, read by shape.
+type Loose = any
+
+/** The chunks of one input's IPC stream, in order; `null`: an empty result. */
+export type IpcChunks = Uint8Array[]
+
+function isBytes(value: unknown): value is ArrayBufferView {
+  return ArrayBuffer.isView(value) && (value as Uint8Array).BYTES_PER_ELEMENT === 1
 }
 
-function isData(value) {
+function isData(value: Loose): boolean {
   return value != null && typeof value === 'object' && value.type != null &&
     typeof value.type.typeId === 'number' && typeof value.length === 'number' && Array.isArray(value.children)
 }
 
-function isSchema(value) {
+function isSchema(value: Loose): boolean {
   return value != null && typeof value === 'object' && Array.isArray(value.fields)
 }
 
-function isRecordBatch(value) {
-  return value != null && typeof value === 'object' && isSchema(value.schema) && isData(value.data) &&
-    typeof value.numRows === 'number'
+/** Whether `value` has a RecordBatch's shape (from any apache-arrow copy). */
+export function isRecordBatch(value: unknown): value is RecordBatch {
+  const v = value as Loose
+  return v != null && typeof v === 'object' && isSchema(v.schema) && isData(v.data) && typeof v.numRows === 'number'
 }
 
-function isTable(value) {
-  return value != null && typeof value === 'object' && isSchema(value.schema) && Array.isArray(value.batches)
+/** Whether `value` has a Table's shape (from any apache-arrow copy). */
+export function isTable(value: unknown): value is Arrow.Table {
+  const v = value as Loose
+  return v != null && typeof v === 'object' && isSchema(v.schema) && Array.isArray(v.batches)
 }
 
 /** Whether `value` is an instance of this copy's `Class` (not any copy's). */
-function ours(value, Class) {
-  return Class.prototype.isPrototypeOf(value)
+function ours(value: unknown, Class: { prototype: object }): boolean {
+  return Object.prototype.isPrototypeOf.call(Class.prototype, value as object)
 }
 
 // A foreign DataType → the same type in this copy, by its Arrow type id.
-function rewrapType(type) {
+function rewrapType(type: Loose): Arrow.DataType {
   if (ours(type, arrow.DataType)) return type
   switch (type.typeId) {
     case arrow.Type.Null: return new arrow.Null()
@@ -71,18 +89,18 @@ function rewrapType(type) {
     case arrow.Type.Map: return new arrow.Map_(rewrapField(type.children[0]), type.keysSorted)
     case arrow.Type.Union: return new arrow.Union(type.mode, Array.from(type.typeIds), type.children.map(rewrapField))
     case arrow.Type.Dictionary:
-      return new arrow.Dictionary(rewrapType(type.dictionary), rewrapType(type.indices), type.id, type.isOrdered)
+      return new arrow.Dictionary(rewrapType(type.dictionary), rewrapType(type.indices) as Loose, type.id, type.isOrdered)
     default:
-      throw new TypeError(`Arrow type ${type} (type id ${type.typeId}) is not supported by this apache-arrow version`)
+      throw typeError(`Arrow type ${type} (type id ${type.typeId}) is not supported by this apache-arrow version`)
   }
 }
 
-function rewrapField(f) {
+function rewrapField(f: Loose): Arrow.Field {
   return ours(f, arrow.Field) ? f : new arrow.Field(f.name, rewrapType(f.type), f.nullable, f.metadata)
 }
 
 // Foreign Data → this copy's Data over the same buffers.
-function rewrapData(data) {
+function rewrapData(data: Loose): Arrow.Data {
   if (ours(data, arrow.Data)) return data
   const dictionary = data.dictionary == null
     ? undefined
@@ -94,19 +112,19 @@ function rewrapData(data) {
     data.nullCount,
     [data.valueOffsets, data.values, data.nullBitmap, data.typeIds],
     (data.children ?? []).map(rewrapData),
-    dictionary,
+    dictionary as Loose,
   )
 }
 
-function rewrapSchema(schema) {
+function rewrapSchema(schema: Loose): Arrow.Schema {
   return ours(schema, arrow.Schema) ? schema : new arrow.Schema(schema.fields.map(rewrapField), schema.metadata)
 }
 
 // Zero-row batches are left out: the schema alone says the result is empty.
-function rewrapBatches(batches, schema) {
+function rewrapBatches(batches: Loose[], schema: Arrow.Schema): Arrow.RecordBatch[] {
   return batches
     .filter((b) => b.numRows > 0)
-    .map((b) => (ours(b, arrow.RecordBatch) ? b : new arrow.RecordBatch(schema, rewrapData(b.data))))
+    .map((b) => (ours(b, arrow.RecordBatch) ? b : new arrow.RecordBatch(schema, rewrapData(b.data) as Loose)))
 }
 
 /**
@@ -115,40 +133,56 @@ function rewrapBatches(batches, schema) {
  * search that found nothing) → null, an empty result. `name` is the
  * argument's name, for error messages.
  *
- * The chunks of a written batch are views of its own buffers: they are not
- * joined here, so no column is copied on the JavaScript thread.
+ * The chunks of a written batch are views of its own buffers and are not
+ * joined here: the native layer copies them, once, into memory of its own
+ * while the call is made (src/bytes.rs), so the caller's buffers are theirs
+ * again as soon as the call has returned its Promise.
  */
-function toIpc(value, name) {
+export function toIpc(value: unknown, name: string): IpcChunks | null {
   if (value == null) return null
   if (isBytes(value)) {
     return [value instanceof Uint8Array ? value : new Uint8Array(value.buffer, value.byteOffset, value.byteLength)]
   }
   if (value instanceof ArrayBuffer) return [new Uint8Array(value)]
-  let schema, batches
+  let schema: Arrow.Schema
+  let batches: Arrow.RecordBatch[]
+  const v = value as Loose
   if (isTable(value)) {
-    schema = rewrapSchema(value.schema)
-    batches = rewrapBatches(value.batches, schema)
+    schema = rewrapSchema(v.schema)
+    batches = rewrapBatches(v.batches, schema)
   } else if (isRecordBatch(value)) {
-    schema = rewrapSchema(value.schema)
+    schema = rewrapSchema(v.schema)
     batches = rewrapBatches([value], schema)
   } else {
-    throw new TypeError(
+    throw typeError(
       `${name}: expected an apache-arrow RecordBatch or Table, Arrow IPC bytes (Buffer/Uint8Array) or null, got ${describe(value)}`,
     )
   }
   if (schema.fields.length === 0) {
-    throw new TypeError(`${name}: the batch has no schema (no columns); pass null for a search that found nothing`)
+    throw typeError(`${name}: the batch has no schema (no columns); pass null for a search that found nothing`)
   }
   const writer = arrow.RecordBatchStreamWriter.writeAll(new arrow.Table(schema, batches))
   // The writer's queue of chunks; joined by apache-arrow only if it is not
   // where this version keeps it.
-  const chunks = writer._sink?._values
-  return Array.isArray(chunks) && chunks.every(isBytes) ? chunks : [writer.toUint8Array(true)]
+  const chunks = (writer as Loose)._sink?._values
+  return Array.isArray(chunks) && chunks.every(isBytes) ? (chunks as Uint8Array[]) : [writer.toUint8Array(true)]
 }
 
 /** The first batch of a caller's RecordBatch or Table, else undefined. */
-function batchOf(value) {
+function batchOf(value: unknown): Loose {
   return isRecordBatch(value) ? value : isTable(value) ? value.batches[0] : undefined
+}
+
+/** The classes of a foreign apache-arrow copy, and the types its inputs hold. */
+interface ForeignCopy {
+  RecordBatch: Loose
+  Schema: Loose
+  Field: Loose
+  Data: Loose
+  Struct: Loose
+  Vector: Loose
+  byName: Map<string, Loose>
+  byText: Map<string, Loose>
 }
 
 /**
@@ -156,8 +190,8 @@ function batchOf(value) {
  * read off its objects, and the types the inputs made with that copy hold,
  * by column name and by their text (e.g. `Float32`).
  */
-function foreignCopy(batch, inputs) {
-  const copy = {
+function foreignCopy(batch: Loose, inputs: readonly unknown[]): ForeignCopy {
+  const copy: ForeignCopy = {
     RecordBatch: batch.constructor,
     Schema: batch.schema.constructor,
     Field: batch.schema.fields[0].constructor,
@@ -167,7 +201,7 @@ function foreignCopy(batch, inputs) {
     byName: new Map(),
     byText: new Map(),
   }
-  const visit = (type) => {
+  const visit = (type: Loose): void => {
     if (!copy.byText.has(String(type))) copy.byText.set(String(type), type)
     for (const child of type.children ?? []) visit(child.type)
     if (type.dictionary != null) visit(type.dictionary)
@@ -189,7 +223,7 @@ function foreignCopy(batch, inputs) {
  * children) a foreign object of the same class built from an input type
  * with the same type id. Undefined when the inputs hold nothing to build it from.
  */
-function foreignType(copy, type, name) {
+function foreignType(copy: ForeignCopy, type: Loose, name: string | undefined): Loose {
   const text = String(type)
   const named = name === undefined ? undefined : copy.byName.get(name)
   if (named !== undefined && String(named) === text && named.typeId === type.typeId) return named
@@ -205,11 +239,11 @@ function foreignType(copy, type, name) {
 }
 
 /** This copy's Data → the foreign copy's Data of `type`, over the same buffers. */
-function adoptData(copy, data, type) {
-  const children = (data.children ?? []).map((child, i) => adoptData(copy, child, type.children[i].type))
+function adoptData(copy: ForeignCopy, data: Loose, type: Loose): Loose {
+  const children = (data.children ?? []).map((child: Loose, i: number) => adoptData(copy, child, type.children[i].type))
   const dictionary = data.dictionary == null
     ? undefined
-    : new copy.Vector(data.dictionary.data.map((d) => adoptData(copy, d, type.dictionary)))
+    : new copy.Vector(data.dictionary.data.map((d: Loose) => adoptData(copy, d, type.dictionary)))
   return new copy.Data(type, data.offset, data.length, data.nullCount,
     [data.valueOffsets, data.values, data.nullBitmap, data.typeIds], children, dictionary)
 }
@@ -219,7 +253,7 @@ function adoptData(copy, data, type) {
  * own apache-arrow (LanceDB's, when it calls a reranker) can read and write
  * it; `batch` itself when a column's type cannot be built in that copy.
  */
-function adopt(batch, copy) {
+function adopt(batch: Arrow.RecordBatch, copy: ForeignCopy): RecordBatch {
   const types = batch.schema.fields.map((f) => foreignType(copy, f.type, f.name))
   if (types.includes(undefined)) return batch
   const fields = batch.schema.fields.map((f, i) => new copy.Field(f.name, types[i], f.nullable, f.metadata))
@@ -233,11 +267,9 @@ function adopt(batch, copy) {
  * the classes of the apache-arrow copy the first of `inputs` (the caller's
  * batches or tables) was made with; this copy's when the inputs were bytes.
  */
-function fromIpc(bytes, inputs = []) {
+export function fromIpc(bytes: Uint8Array, inputs: readonly unknown[] = []): RecordBatch {
   const batch = arrow.tableFromIPC(bytes).batches[0]
   const first = inputs.map(batchOf).find((b) => b !== undefined && b.schema.fields.length > 0)
   if (first === undefined || ours(first, arrow.RecordBatch)) return batch
   return adopt(batch, foreignCopy(first, inputs))
 }
-
-module.exports = { toIpc, fromIpc, isRecordBatch, isTable }

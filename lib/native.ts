@@ -1,10 +1,14 @@
-'use strict'
 // The native addon, loaded through the loader `napi build` generates
 // (binding.js: this package's own `.node` file in a source checkout, else the
 // platform package npm installed, `lancerank-<platform>`). Where neither
-// exists, the error says which platform this is and what to do.
+// exists, the error says which platform this is and what to do. Internal:
+// calls into it go through `nativeCall` (errors.ts), which maps its errors.
 
-const path = require('node:path')
+import path from 'node:path'
+
+import { lancerankError } from './errors'
+
+type Binding = typeof import('../binding')
 
 /** The platforms prebuilt binaries exist for: `process.platform-process.arch[-libc]`. */
 const PLATFORMS = [
@@ -18,21 +22,26 @@ const PLATFORMS = [
   'win32-arm64-msvc',
 ]
 
+interface Report {
+  header?: { glibcVersionRuntime?: string }
+  sharedObjects?: string[]
+}
+
 /** 'gnu', 'musl' (Linux), 'msvc' (Windows), or undefined elsewhere. */
-function libc() {
+function libc(): string | undefined {
   if (process.platform === 'win32') return 'msvc'
   if (process.platform !== 'linux') return undefined
-  const report = typeof process.report?.getReport === 'function' ? process.report.getReport() : null
+  const report = (typeof process.report?.getReport === 'function' ? process.report.getReport() : null) as Report | null
   if (report?.header?.glibcVersionRuntime) return 'gnu'
   const shared = Array.isArray(report?.sharedObjects) ? report.sharedObjects : []
   return shared.some((f) => f.includes('libc.musl-') || f.includes('ld-musl-')) ? 'musl' : 'gnu'
 }
 
-function platformName() {
+function platformName(): string {
   return [process.platform, process.arch, libc()].filter(Boolean).join('-')
 }
 
-function missingBinary(cause) {
+function missingBinary(cause: unknown): Error {
   const platform = platformName()
   const supported = PLATFORMS.includes(platform)
   const how = supported
@@ -46,14 +55,16 @@ function missingBinary(cause) {
     `Prebuilt binaries: ${PLATFORMS.join(', ')}. ` +
     'To build from source on any platform Rust supports, install Rust (https://rustup.rs) and run ' +
     `\`npm run build\` in ${path.join(__dirname, '..')} (see the README, "Building from source").`
-  return new Error(message, { cause })
+  return lancerankError('LANCERANK_RUNTIME_UNAVAILABLE', message, { cause })
 }
 
-let binding
-try {
-  binding = require('../binding.js')
-} catch (err) {
-  throw missingBinary(err)
+function load(): Binding {
+  try {
+    return require('../binding.js') as Binding
+  } catch (err) {
+    throw missingBinary(err)
+  }
 }
 
-module.exports = binding
+/** @internal The addon's exports. */
+export const native: Binding = load()

@@ -1,28 +1,32 @@
-//! The external-data files an ONNX graph names. Graphs over 2 GB keep their
-//! weights outside the protobuf (`onnx/model.onnx_data`, `model.onnx.data`,
-//! or one file per tensor); ONNX Runtime reads them from the graph's folder.
-//! This reads the locations from the graph's protobuf without reading any
-//! weight: the walk seeks past tensor data, so a graph of any size costs a
-//! few reads of its structure, and a download can fetch the files and a
-//! folder can be checked for them.
+//! What an ONNX file says without loading it: the external-data files it
+//! keeps its weights in (graphs over 2 GB keep them outside the protobuf:
+//! `onnx/model.onnx_data`, `model.onnx.data`, or one file per tensor; ONNX
+//! Runtime reads them from the graph's folder), and the outputs it declares.
+//! The walk seeks past tensor data, so a graph of any size costs a few reads
+//! of its structure: a download can fetch the files before ONNX Runtime is
+//! loaded, a folder can be checked for them, and a graph can be told apart
+//! from another by its outputs.
 
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::models::hub::check_relative_name;
+use crate::models::names::check_relative_name;
 
 /// Subgraphs (If, Loop, Scan) nest; no real graph nests deeper than this.
 const MAX_DEPTH: usize = 16;
-/// The longest `external_data` key or value read; longer ones are skipped.
+/// The longest `external_data` key or value, or name, read; longer ones are skipped.
 const MAX_ENTRY: u64 = 4096;
+/// Dimensions read per declared output; more are not a tensor lancerank reads.
+const MAX_DIMS: usize = 16;
 
 /// Protobuf field numbers (onnx.proto).
 mod field {
     pub const MODEL_GRAPH: u64 = 7;
     pub const GRAPH_NODE: u64 = 1;
     pub const GRAPH_INITIALIZER: u64 = 5;
+    pub const GRAPH_OUTPUT: u64 = 12;
     pub const GRAPH_SPARSE_INITIALIZER: u64 = 15;
     pub const NODE_ATTRIBUTE: u64 = 5;
     pub const ATTRIBUTE_TENSOR: u64 = 5;
@@ -35,11 +39,47 @@ mod field {
     pub const TENSOR_DATA_LOCATION: u64 = 14;
     pub const ENTRY_KEY: u64 = 1;
     pub const ENTRY_VALUE: u64 = 2;
+    pub const VALUE_INFO_NAME: u64 = 1;
+    pub const VALUE_INFO_TYPE: u64 = 2;
+    pub const TYPE_TENSOR: u64 = 1;
+    pub const TENSOR_TYPE_SHAPE: u64 = 2;
+    pub const SHAPE_DIM: u64 = 1;
+    pub const DIM_VALUE: u64 = 1;
 }
 
-/// The files the graph at `path` keeps its weights in, relative to its
-/// folder, in order of first mention; each checked to stay inside it.
-pub fn locations(path: &Path) -> Result<Vec<String>> {
+/// An output the graph declares: its name and dimensions (`None`: symbolic,
+/// known only when the graph runs).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DeclaredOutput {
+    pub name: String,
+    pub dims: Vec<Option<i64>>,
+}
+
+/// What [`read`] finds in a graph file.
+#[derive(Clone, Debug, Default)]
+pub struct GraphFile {
+    /// The files the graph keeps its weights in, relative to its folder, in
+    /// order of first mention; each checked to stay inside it.
+    pub external_data: Vec<String>,
+    /// The main graph's outputs, in order.
+    pub outputs: Vec<DeclaredOutput>,
+}
+
+impl GraphFile {
+    /// The declared dimensions of output `name`, else of the first output.
+    pub fn output_dims(&self, name: &str) -> Option<&[Option<i64>]> {
+        self.outputs
+            .iter()
+            .find(|o| o.name == name)
+            .or_else(|| self.outputs.first())
+            .map(|o| o.dims.as_slice())
+    }
+}
+
+/// Reads the graph at `path`. A graph that does not parse is ONNX Runtime's
+/// to report: the walk stops at the first malformed field and keeps what it
+/// found.
+pub fn read(path: &Path) -> Result<GraphFile> {
     let fail = |message: String| Error::Model {
         path: path.display().to_string(),
         message,
@@ -49,18 +89,17 @@ pub fn locations(path: &Path) -> Result<Vec<String>> {
     let mut scan = Scanner {
         file: BufReader::new(file),
         pos: 0,
-        found: Vec::new(),
+        found: GraphFile::default(),
     };
-    // A graph that does not parse is ONNX Runtime's to report: the walk
-    // stops at the first malformed field and keeps what it found.
     let _ = scan.message(size, &mut |scan, number, len| match number {
         field::MODEL_GRAPH => scan.graph(len, 0),
         _ => scan.skip(len),
     });
-    for location in &scan.found {
+    for location in &scan.found.external_data {
         check_relative_name("external data", location).map_err(|e| {
             fail(format!(
-                "the graph names external data outside its folder: {e}"
+                "the graph names external data outside its folder: {}",
+                e.0
             ))
         })?;
     }
@@ -68,15 +107,17 @@ pub fn locations(path: &Path) -> Result<Vec<String>> {
 }
 
 /// Checks that every external-data file of the graph at `path` is beside it.
-pub fn check_present(path: &Path) -> Result<()> {
+pub fn check_external_data(path: &Path, graph: &GraphFile) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let missing: Vec<String> = locations(path)?
-        .into_iter()
+    let missing: Vec<&str> = graph
+        .external_data
+        .iter()
+        .map(String::as_str)
         .filter(|l| !dir.join(l).is_file())
         .collect();
     match missing.is_empty() {
         true => Ok(()),
-        false => Err(Error::Model {
+        false => Err(Error::ModelNotFound {
             path: path.display().to_string(),
             message: format!(
                 "the graph keeps its weights in external data that is not beside it: {} (copy the file{} next to the graph)",
@@ -93,7 +134,7 @@ pub fn check_present(path: &Path) -> Result<()> {
 struct Scanner {
     file: BufReader<File>,
     pos: u64,
-    found: Vec<String>,
+    found: GraphFile,
 }
 
 /// What a walk step calls for each length-delimited field: (scanner, field
@@ -179,6 +220,7 @@ impl Scanner {
             return self.skip(len);
         }
         self.message(len, &mut |scan, number, n| match number {
+            field::GRAPH_OUTPUT if depth == 0 => scan.output(n),
             field::GRAPH_INITIALIZER => scan.tensor(n),
             field::GRAPH_SPARSE_INITIALIZER => {
                 scan.message(n, &mut |scan, number, n| match number {
@@ -231,10 +273,48 @@ impl Scanner {
             },
         )?;
         if let (true, Some(location)) = (external, location) {
-            if !self.found.contains(&location) {
-                self.found.push(location);
+            if !self.found.external_data.contains(&location) {
+                self.found.external_data.push(location);
             }
         }
+        Some(())
+    }
+
+    /// A declared output (ValueInfoProto): its name and tensor shape.
+    fn output(&mut self, len: u64) -> Option<()> {
+        let mut output = DeclaredOutput::default();
+        self.message(len, &mut |scan, number, n| match (number, n <= MAX_ENTRY) {
+            (field::VALUE_INFO_NAME, true) => scan
+                .bytes(n)
+                .map(|b| output.name = String::from_utf8_lossy(&b).into_owned()),
+            (field::VALUE_INFO_TYPE, _) => scan.message(n, &mut |scan, number, n| match number {
+                field::TYPE_TENSOR => scan.message(n, &mut |scan, number, n| match number {
+                    field::TENSOR_TYPE_SHAPE => scan.message(n, &mut |scan, number, n| {
+                        match (number, output.dims.len() < MAX_DIMS) {
+                            (field::SHAPE_DIM, true) => {
+                                let mut value = None;
+                                scan.walk(
+                                    n,
+                                    &mut |number, v| {
+                                        if number == field::DIM_VALUE {
+                                            value = Some(v as i64);
+                                        }
+                                    },
+                                    &mut |scan, _, n| scan.skip(n),
+                                )?;
+                                output.dims.push(value);
+                                Some(())
+                            }
+                            _ => scan.skip(n),
+                        }
+                    }),
+                    _ => scan.skip(n),
+                }),
+                _ => scan.skip(n),
+            }),
+            _ => scan.skip(n),
+        })?;
+        self.found.outputs.push(output);
         Some(())
     }
 }
@@ -271,18 +351,47 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("model.onnx");
         std::fs::write(&path, &model).unwrap();
-        assert_eq!(locations(&path).unwrap(), ["a.bin", "b.bin"]);
-        let err = check_present(&path).unwrap_err().to_string();
+        let read_graph = read(&path).unwrap();
+        assert_eq!(read_graph.external_data, ["a.bin", "b.bin"]);
+        let err = check_external_data(&path, &read_graph).unwrap_err().to_string();
         assert!(err.contains("not beside it: a.bin, b.bin"), "{err}");
         std::fs::write(
             &path,
             message(7, &message(5, &external_tensor("../../etc/passwd"))),
         )
         .unwrap();
-        let err = locations(&path).unwrap_err().to_string();
+        let err = read(&path).unwrap_err().to_string();
         assert!(err.contains("outside its folder"), "{err}");
         std::fs::write(&path, [0x3a, 0xff, 0xff]).unwrap();
-        assert!(locations(&path).unwrap().is_empty());
+        assert!(read(&path).unwrap().external_data.is_empty());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn reads_declared_outputs() {
+        // dim { dim_value: 2 }, dim { dim_param: "seq" }, dim { dim_value: 96 }
+        let dim_value = |v: u8| message(1, &[1 << 3, v]);
+        let mut shape = dim_value(2);
+        shape.extend(message(1, &message(2, b"seq")));
+        shape.extend(dim_value(96));
+        let mut tensor = vec![1 << 3, 1];
+        tensor.extend(message(2, &shape));
+        let mut output = message(1, b"embeddings");
+        output.extend(message(2, &message(1, &tensor)));
+        let model = message(7, &message(12, &output));
+        let dir = std::env::temp_dir().join(format!("lancerank-outputs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("model.onnx");
+        std::fs::write(&path, &model).unwrap();
+        let graph = read(&path).unwrap();
+        assert_eq!(
+            graph.outputs,
+            [DeclaredOutput {
+                name: "embeddings".into(),
+                dims: vec![Some(2), None, Some(96)]
+            }]
+        );
+        assert_eq!(graph.output_dims("other"), Some(&[Some(2), None, Some(96)][..]));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

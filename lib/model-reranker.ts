@@ -1,0 +1,240 @@
+// `ModelReranker`: the base of rerankers that run a model in this process on
+// ONNX Runtime (cross-encoders, ColBERT). It reads where the model comes from
+// (a folder or a Hugging Face id), loads it lazily on Rust threads, and
+// retries a failed load on the next call.
+
+import { nativeCall, typeError } from './errors'
+import { native } from './native'
+import { onnxRuntimeLibrary } from './onnx-runtime'
+import { booleanOption, checkQuery, choiceOption, describe, limitedOption, optionsObject, stringOption, textList, type Options } from './options'
+import { nativeReranker, rankByScore, Reranker, type NativeScored } from './reranker'
+import type { Ranked, RankOptions, ReturnScore } from './types'
+
+type Binding = typeof native
+type NativeModel = InstanceType<Binding['NativeModelReranker']>
+type SourceOptions = Parameters<Binding['loadCrossEncoder']>[0]
+type SharedOptions = Parameters<Binding['loadCrossEncoder']>[1]
+
+/** A download's progress, reported about every 100 ms and once a file is complete. */
+export interface DownloadProgress {
+  /** The file's path in the repository, e.g. `'onnx/model.onnx'`. */
+  file: string
+  loaded: number
+  /** The file's size, when the server says it. */
+  total?: number
+}
+
+/** transformers.js's names for the graphs of a repository, by precision. */
+export type Dtype = 'fp32' | 'fp16' | 'q8' | 'int8' | 'uint8' | 'q4' | 'q4f16' | 'bnb4'
+
+/**
+ * Where a model comes from. A folder is used as it is; anything else is a
+ * Hugging Face model id, resolved through the Hugging Face cache
+ * (`HF_HUB_CACHE`, else `$HF_HOME/hub`, else `~/.cache/huggingface/hub`),
+ * shared with the Python tools. Files the cache lacks are downloaded from
+ * `HF_ENDPOINT` (default `https://huggingface.co`); a revision whose files
+ * are all cached costs no request.
+ */
+export interface ModelSourceOptions {
+  /** A folder or a Hugging Face model id. */
+  model?: string
+  /**
+   * The ONNX graph inside the folder or repository, e.g.
+   * `'onnx/model_qint8_avx512.onnx'`; wins over `dtype`. Default: the first
+   * the model has of `onnx/model.onnx`, `model.onnx` (ColBERT:
+   * `vespa_colbert.onnx` first, and a graph without the ColBERT projection
+   * gives way to the next). External data the graph names
+   * (`model.onnx_data`, …) is fetched beside it.
+   */
+  modelFile?: string
+  /**
+   * Which graph to look for, by transformers.js's names: `'fp32'` (default)
+   * `onnx/model.onnx`, `'fp16'` `onnx/model_fp16.onnx`, `'q8'`
+   * `onnx/model_quantized.onnx`, `'int8'`, `'uint8'`, `'q4'`, `'q4f16'`,
+   * `'bnb4'` `onnx/model_<dtype>.onnx` (then the same at the root).
+   */
+  dtype?: Dtype
+  /** A branch, tag or commit. Default `'main'`. */
+  revision?: string
+  /** The cache's `hub` folder. Default: from `HF_HUB_CACHE` / `HF_HOME`. */
+  cacheDir?: string
+  /** Default: env `HF_ENDPOINT`, else `https://huggingface.co`. */
+  endpoint?: string
+  /** For gated and private models. Default: env `HF_TOKEN`. Never included in errors. */
+  token?: string
+  /** Only use the cache. Default: env `HF_HUB_OFFLINE`. */
+  offline?: boolean
+  /**
+   * The longest wait, in milliseconds, for the next bytes of a download
+   * (the reply's headers included) before the attempt fails; a failed
+   * attempt is retried 3 times with backoff. An integer from 1 to 2147483647.
+   * Default 30000.
+   */
+  downloadTimeoutMs?: number
+  /** Called as files download. Exceptions it throws become process warnings. */
+  onProgress?: (progress: DownloadProgress) => void
+  /**
+   * The ONNX Runtime library. Default: env `ORT_DYLIB_PATH`, else the one in
+   * the `onnxruntime-node` package (install it with
+   * `ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node`). A process
+   * loads one runtime: the first successful load wins.
+   */
+  ortLibraryPath?: string
+  /** ONNX Runtime intra-op threads: an integer from 1 to 256. Default: the machine's cores. */
+  threads?: number
+}
+
+/** Options every model reranker (cross-encoder, ColBERT) takes. */
+export interface ModelRerankerOptions extends ModelSourceOptions {
+  /** The text column to score. Default `'text'`. */
+  column?: string
+  returnScore?: ReturnScore
+  /** As a later stage of a `RerankerPipeline`: rescore only the previous stage's best `topK` rows. */
+  topK?: number
+  /** Most tokens (rows × padded length) per model batch: an integer from 16 to 1048576. Default 512. */
+  tokenBudget?: number
+}
+
+/** @internal How a model family loads: its binding call and its own settings. */
+export interface ModelFamily<S> {
+  /** The class, for error messages. */
+  name: string
+  defaultModel: string
+  /** The family's own settings, read from the options. */
+  settings(options: Options): S
+  load(source: SourceOptions, options: SharedOptions, settings: S, onProgress: ((p: DownloadProgress) => void) | undefined): Promise<NativeModel>
+}
+
+/** The `onProgress` callback, never letting its exceptions escape into Node. */
+function progressCallback(onProgress: unknown): ((progress: DownloadProgress) => void) | undefined {
+  if (onProgress === undefined) return undefined
+  if (typeof onProgress !== 'function') throw typeError(`option \`onProgress\`: expected a function, got ${describe(onProgress)}`)
+  return (progress) => {
+    try {
+      onProgress(progress)
+    } catch (err) {
+      process.emitWarning(`lancerank: onProgress threw: ${(err as Error)?.message ?? err}`)
+    }
+  }
+}
+
+// process.exit() while a model loads: 'exit' listeners run before exit()
+// destroys ONNX Runtime's statics, so the native side waits there for the
+// calls in flight (and lets no new one start).
+let settlesAtExit = false
+function settleAtExit(): void {
+  if (settlesAtExit) return
+  settlesAtExit = true
+  process.once('exit', () => native.settleOnnxRuntime())
+}
+
+/**
+ * The base of rerankers that run a model in this process on ONNX Runtime
+ * (cross-encoders, ColBERT). The model loads on first use (or with `create` /
+ * `load`); a failed load is retried by the next call.
+ */
+export abstract class ModelReranker extends Reranker {
+  readonly #source: SourceOptions
+  readonly #options: Omit<SharedOptions, 'ortLibraryPath'>
+  readonly #load: (runtime: string) => Promise<NativeModel>
+  readonly #runtime: string | undefined
+  #loading: Promise<NativeModel> | undefined
+  /** The `model` option: a folder or a Hugging Face id. */
+  readonly model: string
+
+  /** @internal */
+  constructor(family: ModelFamily<unknown>, options: unknown) {
+    if (new.target === ModelReranker) {
+      throw typeError('ModelReranker is an abstract base class: construct CrossEncoderReranker or ColbertReranker (or extend Reranker for a model of your own)')
+    }
+    const o = optionsObject(options, family.name)
+    super({ column: o.column as string | undefined, returnScore: o.returnScore as ReturnScore | undefined, topK: o.topK as number | undefined })
+    this.#source = {
+      model: stringOption(o, 'model', family.defaultModel),
+      modelFile: stringOption(o, 'modelFile'),
+      dtype: choiceOption<Dtype>(o, 'dtype'),
+      revision: stringOption(o, 'revision'),
+      cacheDir: stringOption(o, 'cacheDir'),
+      endpoint: stringOption(o, 'endpoint'),
+      token: stringOption(o, 'token'),
+      offline: booleanOption(o, 'offline'),
+      downloadTimeoutMs: limitedOption(o, 'downloadTimeoutMs'),
+    }
+    this.#options = {
+      column: stringOption(o, 'column', 'text'),
+      returnScore: choiceOption<ReturnScore>(o, 'returnScore', 'relevance'),
+      maxLength: limitedOption(o, 'maxLength'),
+      threads: limitedOption(o, 'threads'),
+      tokenBudget: limitedOption(o, 'tokenBudget'),
+    }
+    const settings = family.settings(o)
+    this.#runtime = stringOption(o, 'ortLibraryPath')
+    const onProgress = progressCallback(o.onProgress)
+    this.#load = (runtime) => family.load(this.#source, { ...this.#options, ortLibraryPath: runtime }, settings, onProgress)
+    this.model = this.#source.model
+  }
+
+  /**
+   * Loads the model (downloading it into the Hugging Face cache if needed).
+   * Called by the first rerank or score; call it up front to pay the cost
+   * early. A failed load is retried by the next call.
+   */
+  load(): Promise<void> {
+    this.#loading ??= (async () => {
+      const runtime = onnxRuntimeLibrary(this.#runtime)
+      settleAtExit()
+      return nativeCall(() => this.#load(runtime.path))
+    })().catch((err: unknown) => {
+      this.#loading = undefined
+      throw err
+    })
+    return this.#loading.then(() => undefined)
+  }
+
+  /** @internal */
+  [nativeReranker](): Promise<NativeScored> {
+    return this.#model().then((model) => new Errors(model))
+  }
+
+  #model(): Promise<NativeModel> {
+    return this.load().then(() => this.#loading!)
+  }
+
+  /** @internal The loaded model's native object. */
+  protected async loaded(): Promise<NativeModel> {
+    return this.#model()
+  }
+
+  /** One score per text, in input order (higher is more relevant); null reads as the empty text. */
+  override async score(query: string, texts: Array<string | null | undefined>): Promise<Float64Array> {
+    checkQuery(query)
+    const list = textList(texts)
+    const model = await this.#model()
+    return nativeCall(() => model.score(query, list))
+  }
+
+  /** The texts' indices and scores, best first (ties keep input order); `topN` keeps the first n. */
+  rank(query: string, texts: Array<string | null | undefined>, options?: RankOptions): Promise<Ranked[]> {
+    return rankByScore((q, t) => this.score(q, t), query, texts, options)
+  }
+}
+
+/** A native model's rerank methods, their errors mapped. */
+class Errors implements NativeScored {
+  readonly #model: NativeModel
+  constructor(model: NativeModel) {
+    this.#model = model
+  }
+  rerankHybrid(query: string, vec: Uint8Array[] | null, fts: Uint8Array[] | null): Promise<Uint8Array> {
+    return nativeCall(() => this.#model.rerankHybrid(query, vec, fts))
+  }
+  rerankVector(query: string, vec: Uint8Array[]): Promise<Uint8Array> {
+    return nativeCall(() => this.#model.rerankVector(query, vec))
+  }
+  rerankFts(query: string, fts: Uint8Array[]): Promise<Uint8Array> {
+    return nativeCall(() => this.#model.rerankFts(query, fts))
+  }
+  rerankMultivector(query: string, sets: Uint8Array[][], deduplicate: boolean): Promise<Uint8Array> {
+    return nativeCall(() => this.#model.rerankMultivector(query, sets, deduplicate))
+  }
+}
