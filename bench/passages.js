@@ -28,4 +28,18 @@ const QUERY = 'how are search results ranked by a model'
 const LONG = passages(100, 1)
 const SHORT = passages(10, 2)
 
-module.exports = { QUERY, LONG, SHORT, passages }
+/**
+ * The throughput workload: `queries` queries of 5-10 words, each with
+ * `count` passages of 45-284 words (about 160 tokens with the query, as a
+ * BERT WordPiece tokenizer counts this vocabulary), seeded.
+ */
+function workload(queries = 20, count = 100, seed = 7) {
+  const next = rng(seed)
+  const words = (n) => Array.from({ length: n }, () => WORDS[Math.floor(next() * WORDS.length)]).join(' ')
+  return Array.from({ length: queries }, () => ({
+    query: words(5 + Math.floor(next() * 6)),
+    passages: Array.from({ length: count }, () => words(45 + Math.floor(next() * 240))),
+  }))
+}
+
+module.exports = { QUERY, LONG, SHORT, passages, workload }

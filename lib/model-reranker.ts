@@ -80,8 +80,17 @@ export interface ModelSourceOptions {
    * loads one runtime: the first successful load wins.
    */
   ortLibraryPath?: string
-  /** ONNX Runtime intra-op threads: an integer from 1 to 256. Default: the machine's cores. */
+  /** Threads the model runs on, in all: an integer from 1 to 256. Default: the machine's cores. */
   threads?: number
+  /**
+   * ONNX Runtime sessions the threads are split over, each running one batch
+   * at a time on `threads / sessions` threads: an integer from 1 to
+   * `threads`. Default: one single-threaded session per thread for a graph
+   * of up to 256 MB (batches run side by side, with no waiting between
+   * threads inside an operator; each session holds its own copy of the
+   * weights), one session on every thread for a larger graph.
+   */
+  sessions?: number
 }
 
 /** Options every model reranker (cross-encoder, ColBERT) takes. */
@@ -165,6 +174,7 @@ export abstract class ModelReranker extends Reranker {
       returnScore: choiceOption<ReturnScore>(o, 'returnScore', 'relevance'),
       maxLength: limitedOption(o, 'maxLength'),
       threads: limitedOption(o, 'threads'),
+      sessions: limitedOption(o, 'sessions'),
       tokenBudget: limitedOption(o, 'tokenBudget'),
     }
     const settings = family.settings(o)

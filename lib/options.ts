@@ -81,6 +81,8 @@ export function integerOption(options: Options, name: string, min: number, max: 
 const LIMITS = {
   // Threads started per loaded model: more than any machine has cores.
   threads: [1, 256],
+  // Sessions a model's threads are split over.
+  sessions: [1, 256],
   // Tokens per text; models allow far fewer.
   maxLength: [1, 65536],
   // Padded tokens per batch (memory grows with it).

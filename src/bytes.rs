@@ -69,12 +69,7 @@ pub fn hybrid_request(vector: Option<IpcInput>, fts: Option<IpcInput>) -> ReadRe
 }
 
 pub fn vector_request(vector: IpcInput) -> ReadRequest {
-    Box::new(move || {
-        Ok(Request::Vector(read_result(
-            Some(vector),
-            VECTOR_RESULTS,
-        )?))
-    })
+    Box::new(move || Ok(Request::Vector(read_result(Some(vector), VECTOR_RESULTS)?)))
 }
 
 pub fn fts_request(fts: IpcInput) -> ReadRequest {

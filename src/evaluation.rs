@@ -293,7 +293,14 @@ pub async fn tune_fusion(
                 })
             })
             .collect::<Result<Vec<_>, Error>>()?;
-        tuning::tune(&queries, &qrels, &id_column, &metric, folds as usize, &space)
+        tuning::tune(
+            &queries,
+            &qrels,
+            &id_column,
+            &metric,
+            folds as usize,
+            &space,
+        )
     })
     .await?;
     Ok(TunedFusionResult {

@@ -24,8 +24,8 @@ use crate::bytes::{
     fts_request, hybrid_request, multivector_request, vector_request, IpcInput, ReadRequest,
 };
 use crate::errors::{js_error, to_js};
-use lancerank_core::error::Code;
 use crate::task::{caught, off_thread};
+use lancerank_core::error::Code;
 
 /// `(query, texts) => Promise<Float64Array>`, called from Rust threads. The
 /// JavaScript layer wraps the user's function so that it always returns a

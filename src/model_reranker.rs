@@ -87,6 +87,7 @@ pub struct ModelOptions {
     pub ort_library_path: String,
     pub max_length: Option<u32>,
     pub threads: Option<u32>,
+    pub sessions: Option<u32>,
     pub token_budget: Option<u32>,
 }
 
@@ -96,7 +97,10 @@ impl ModelOptions {
         EncoderOptions {
             max_length: self.max_length.map(|n| n as usize),
             threads: self.threads.map_or(defaults.threads, |n| n as usize),
-            token_budget: self.token_budget.map_or(defaults.token_budget, |n| n as usize),
+            sessions: self.sessions.map(|n| n as usize),
+            token_budget: self
+                .token_budget
+                .map_or(defaults.token_budget, |n| n as usize),
         }
     }
 }
@@ -269,13 +273,7 @@ pub async fn download_model(
     let kind: ModelKind = kind.parse().map_err(to_js)?;
     let source = ModelSource::from(source);
     let progress = reporter(on_progress);
-    let located = caught(async {
-        source
-            .download(kind, &progress)
-            .await
-            .map_err(to_js)
-    })
-    .await?;
+    let located = caught(async { source.download(kind, &progress).await.map_err(to_js) }).await?;
     Ok(DownloadedModel {
         dir: located.dir.display().to_string(),
         graph: located.graph_name,
@@ -289,7 +287,9 @@ impl NativeModelReranker {
     pub async fn score(&self, query: String, texts: Vec<String>) -> napi::Result<Float64Array> {
         let model = self.model.clone();
         let scores = off_thread(move || model.score(&query, &texts)).await?;
-        Ok(Float64Array::new(scores.into_iter().map(f64::from).collect()))
+        Ok(Float64Array::new(
+            scores.into_iter().map(f64::from).collect(),
+        ))
     }
 
     /// The document-embedding cache's counters; null for models without one.

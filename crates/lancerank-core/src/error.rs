@@ -306,3 +306,46 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown panic".to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_distinct_and_errors_map_to_their_class() {
+        let names: std::collections::HashSet<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(names.len(), Code::ALL.len());
+        assert!(names.iter().all(|n| n.starts_with("LANCERANK_")));
+        let option = Error::InvalidOption {
+            option: "k",
+            message: "x".into(),
+        };
+        assert_eq!(option.code(), Code::OutOfRange);
+        let missing = Error::MissingOption {
+            option: "apiKey",
+            message: "x".into(),
+        };
+        assert_eq!(missing.code(), Code::InvalidArgType);
+        let http = Error::Service {
+            service: "s",
+            url: "u".into(),
+            message: "m".into(),
+            cause: Cause::Http(429),
+        };
+        assert_eq!((http.code(), http.http_status()), (Code::Http, Some(429)));
+        let gone = Error::Hub {
+            repo: "r".into(),
+            file: "f".into(),
+            message: "m".into(),
+            cause: Cause::NotFound,
+        };
+        assert_eq!(
+            (gone.code(), gone.http_status()),
+            (Code::ModelNotFound, None)
+        );
+        assert_eq!(Error::from_panic(&"boom").code(), Code::Internal);
+        assert!(Error::from_panic(&"boom")
+            .to_string()
+            .contains("please report it"));
+    }
+}

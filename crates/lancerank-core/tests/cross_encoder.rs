@@ -124,8 +124,12 @@ fn missing_files_name_the_path() {
         matches!(err, Error::ModelNotFound { ref path, .. } if path.ends_with("no-such-model")),
         "{err}"
     );
-    let err = located("ce-bert", ModelKind::CrossEncoder, Some("onnx/missing.onnx"))
-        .err()
-        .unwrap();
+    let err = located(
+        "ce-bert",
+        ModelKind::CrossEncoder,
+        Some("onnx/missing.onnx"),
+    )
+    .err()
+    .unwrap();
     assert!(err.to_string().contains("onnx/missing.onnx"), "{err}");
 }

@@ -42,8 +42,14 @@ pub enum Family {
 /// A configuration: a fusion family and its settings.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Config {
-    Rrf { k: f64, weights: HybridWeights },
-    Linear { weight: f64, fill: f64 },
+    Rrf {
+        k: f64,
+        weights: HybridWeights,
+    },
+    Linear {
+        weight: f64,
+        fill: f64,
+    },
     ScoreFusion {
         normalization: &'static str,
         combination: &'static str,

@@ -203,7 +203,7 @@ impl Colbert {
             .get("hidden_size")
             .and_then(serde_json::Value::as_i64);
         let graph = EncoderGraph::open(
-            &model.graph,
+            model,
             &options.encoder,
             runtime_library,
             ModelKind::Colbert.output(),

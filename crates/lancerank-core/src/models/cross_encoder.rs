@@ -81,7 +81,11 @@ pub struct CrossEncoder {
 
 impl CrossEncoder {
     /// Loads the model `model` locates on the ONNX Runtime at `runtime_library`.
-    pub fn load(model: &Located, runtime_library: &Path, options: &CrossEncoderOptions) -> Result<Self> {
+    pub fn load(
+        model: &Located,
+        runtime_library: &Path,
+        options: &CrossEncoderOptions,
+    ) -> Result<Self> {
         options.encoder.check()?;
         let folder = ModelFolder::open(&model.dir)?;
         let config = folder.config()?;
@@ -98,7 +102,7 @@ impl CrossEncoder {
         let (tokenizer, graph) = std::thread::scope(|scope| {
             let tokenizer = scope.spawn(|| TextTokenizer::load(&tokenizer_path, max_length));
             let graph = EncoderGraph::open(
-                &model.graph,
+                model,
                 &options.encoder,
                 runtime_library,
                 ModelKind::CrossEncoder.output(),

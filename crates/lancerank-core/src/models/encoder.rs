@@ -13,9 +13,11 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::models::batching;
-use crate::models::model_worker::{ModelWorker, Pending};
+use crate::models::model_worker::{Lanes, ModelWorker, Pending};
 use crate::models::runtime;
+use crate::models::source::Located;
 use crate::models::tokenization::{TextTokenizer, TokenBatch, Tokens};
+use ort::session::builder::PrepackedWeights;
 
 /// Tokens (rows × padded length) per batch when not set: measured on a
 /// MiniLM-L6 cross-encoder (see BENCHMARKS.md); smaller batches of similar
@@ -28,8 +30,12 @@ pub struct EncoderOptions {
     /// Tokens per model input (a pair for cross-encoders, a document for
     /// ColBERT); the model's own limit when `None`.
     pub max_length: Option<usize>,
-    /// ONNX Runtime intra-op threads.
+    /// Threads the model runs on, in all.
     pub threads: usize,
+    /// ONNX Runtime sessions the threads are split over (each runs one
+    /// batch at a time); `None`: one per thread for a small graph, one for a
+    /// large one (see [`Lanes::new`]).
+    pub sessions: Option<usize>,
     /// Most tokens (rows × padded length) in one batch.
     pub token_budget: usize,
 }
@@ -39,6 +45,7 @@ impl Default for EncoderOptions {
         Self {
             max_length: None,
             threads: runtime::available_cores(),
+            sessions: None,
             token_budget: DEFAULT_TOKEN_BUDGET,
         }
     }
@@ -50,6 +57,7 @@ impl EncoderOptions {
             ("threads", self.threads),
             ("tokenBudget", self.token_budget),
             ("maxLength", self.max_length.unwrap_or(1)),
+            ("sessions", self.sessions.unwrap_or(1)),
         ] {
             if value == 0 {
                 return Err(Error::InvalidOption {
@@ -76,17 +84,19 @@ impl EncoderGraph {
     /// `attention_mask` and optionally `token_type_ids`. The output read is
     /// `preferred_output` if the graph has it, else its first.
     pub fn open(
-        graph: &Path,
+        model: &Located,
         options: &EncoderOptions,
         runtime_library: &Path,
         preferred_output: &str,
         role: &str,
     ) -> Result<Self> {
-        let threads = options.threads;
-        let graph = graph.to_path_buf();
+        let graph = model.graph.clone();
         let environment = runtime::environment(runtime_library)?;
-        let worker = ModelWorker::shared(&graph, threads, || {
-            runtime::open_session(&environment, &graph, threads)
+        let lanes = Lanes::new(options.threads, options.sessions, model.bytes());
+        // Sessions of one graph share the weights that kernels prepack.
+        let prepacked = PrepackedWeights::new();
+        let worker = ModelWorker::shared(&graph, lanes, |threads| {
+            runtime::open_session(&environment, &graph, threads, Some(&prepacked))
         })?;
         let info = worker.info();
         let fail = |message: String| Error::Model {
@@ -170,7 +180,7 @@ impl EncoderGraph {
                 .worker
                 .submit(move |session| read(&inputs, session, tokens, &batch_lengths));
             in_flight.push_back((batch, pending));
-            if in_flight.len() == 2 {
+            if in_flight.len() > self.worker.lanes() {
                 if let Some(done) = in_flight.pop_front() {
                     deliver(done, &mut out)?;
                 }

@@ -289,24 +289,25 @@ impl Scanner {
                 .map(|b| output.name = String::from_utf8_lossy(&b).into_owned()),
             (field::VALUE_INFO_TYPE, _) => scan.message(n, &mut |scan, number, n| match number {
                 field::TYPE_TENSOR => scan.message(n, &mut |scan, number, n| match number {
-                    field::TENSOR_TYPE_SHAPE => scan.message(n, &mut |scan, number, n| {
-                        match (number, output.dims.len() < MAX_DIMS) {
-                            (field::SHAPE_DIM, true) => {
-                                let mut value = None;
-                                scan.walk(
-                                    n,
-                                    &mut |number, v| {
-                                        if number == field::DIM_VALUE {
-                                            value = Some(v as i64);
-                                        }
-                                    },
-                                    &mut |scan, _, n| scan.skip(n),
-                                )?;
-                                output.dims.push(value);
-                                Some(())
-                            }
-                            _ => scan.skip(n),
+                    field::TENSOR_TYPE_SHAPE => scan.message(n, &mut |scan, number, n| match (
+                        number,
+                        output.dims.len() < MAX_DIMS,
+                    ) {
+                        (field::SHAPE_DIM, true) => {
+                            let mut value = None;
+                            scan.walk(
+                                n,
+                                &mut |number, v| {
+                                    if number == field::DIM_VALUE {
+                                        value = Some(v as i64);
+                                    }
+                                },
+                                &mut |scan, _, n| scan.skip(n),
+                            )?;
+                            output.dims.push(value);
+                            Some(())
                         }
+                        _ => scan.skip(n),
                     }),
                     _ => scan.skip(n),
                 }),
@@ -353,7 +354,9 @@ mod tests {
         std::fs::write(&path, &model).unwrap();
         let read_graph = read(&path).unwrap();
         assert_eq!(read_graph.external_data, ["a.bin", "b.bin"]);
-        let err = check_external_data(&path, &read_graph).unwrap_err().to_string();
+        let err = check_external_data(&path, &read_graph)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("not beside it: a.bin, b.bin"), "{err}");
         std::fs::write(
             &path,
@@ -391,7 +394,10 @@ mod tests {
                 dims: vec![Some(2), None, Some(96)]
             }]
         );
-        assert_eq!(graph.output_dims("other"), Some(&[Some(2), None, Some(96)][..]));
+        assert_eq!(
+            graph.output_dims("other"),
+            Some(&[Some(2), None, Some(96)][..])
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

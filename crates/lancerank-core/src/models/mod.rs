@@ -79,6 +79,8 @@ pub fn load(
         ModelSettings::CrossEncoder(options) => {
             Arc::new(CrossEncoder::load(located, runtime_library, options)?)
         }
-        ModelSettings::Colbert(options) => Arc::new(Colbert::load(located, runtime_library, options)?),
+        ModelSettings::Colbert(options) => {
+            Arc::new(Colbert::load(located, runtime_library, options)?)
+        }
     })
 }

@@ -26,7 +26,7 @@ use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use ort::environment::Environment;
-use ort::session::builder::{GraphOptimizationLevel, SessionBuilder};
+use ort::session::builder::{GraphOptimizationLevel, PrepackedWeights, SessionBuilder};
 use ort::session::Session;
 
 use crate::error::{Error, Result};
@@ -89,7 +89,12 @@ pub fn loaded_library() -> Option<PathBuf> {
 /// fixed intra-op thread count, and no spinning between runs (a reranker
 /// runs in bursts, and spinning threads would steal the cores Node.js needs
 /// in between).
-pub fn open_session(environment: &Environment, graph: &Path, threads: usize) -> Result<Session> {
+pub fn open_session(
+    environment: &Environment,
+    graph: &Path,
+    threads: usize,
+    prepacked: Option<&PrepackedWeights>,
+) -> Result<Session> {
     let fail = |message: String| Error::Model {
         path: graph.display().to_string(),
         message,
@@ -103,6 +108,7 @@ pub fn open_session(environment: &Environment, graph: &Path, threads: usize) -> 
                 threads,
                 GraphOptimizationLevel::All,
                 None,
+                prepacked,
             ) {
                 Ok(session) => return Ok((session, true)),
                 Err(_) => {
@@ -116,6 +122,7 @@ pub fn open_session(environment: &Environment, graph: &Path, threads: usize) -> 
             threads,
             GraphOptimizationLevel::All,
             None,
+            prepacked,
         )
         .map(|s| (s, false))
     })
@@ -144,6 +151,7 @@ fn save_optimized(environment: Environment, graph: PathBuf, entry: PathBuf) {
                     1,
                     GraphOptimizationLevel::Level2,
                     Some(&temp),
+                    None,
                 )
                 .is_ok()
                 && std::fs::rename(&temp, &entry).is_ok();
@@ -159,6 +167,7 @@ fn build_session(
     threads: usize,
     level: GraphOptimizationLevel,
     save_to: Option<&Path>,
+    prepacked: Option<&PrepackedWeights>,
 ) -> Result<Session> {
     let fail = |message: String| Error::Model {
         path: graph.display().to_string(),
@@ -180,6 +189,9 @@ fn build_session(
         .map_err(options)?;
     if let Some(path) = save_to {
         builder = builder.with_optimized_model_path(path).map_err(options)?;
+    }
+    if let Some(weights) = prepacked {
+        builder = builder.with_prepacked_weights(weights).map_err(options)?;
     }
     builder
         .commit_from_file(graph)

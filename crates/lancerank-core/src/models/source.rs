@@ -58,7 +58,12 @@ impl ModelKind {
     /// symbolic), if the dimensions already tell. A ColBERT graph outputs
     /// token embeddings `[batch, sequence, dim]` through a projection, so a
     /// `dim` equal to the model's hidden size is a bare encoder.
-    pub fn refuses(self, output: &str, dims: &[Option<i64>], hidden_size: Option<i64>) -> Option<String> {
+    pub fn refuses(
+        self,
+        output: &str,
+        dims: &[Option<i64>],
+        hidden_size: Option<i64>,
+    ) -> Option<String> {
         if self != ModelKind::Colbert || dims.is_empty() {
             return None;
         }
@@ -78,10 +83,7 @@ impl ModelKind {
 }
 
 fn shape_text(dims: &[Option<i64>]) -> String {
-    let parts: Vec<String> = dims
-        .iter()
-        .map(|d| d.unwrap_or(-1).to_string())
-        .collect();
+    let parts: Vec<String> = dims.iter().map(|d| d.unwrap_or(-1).to_string()).collect();
     format!("[{}]", parts.join(", "))
 }
 
@@ -168,6 +170,21 @@ pub struct Located {
     pub graph_file: GraphFile,
 }
 
+impl Located {
+    /// The graph's bytes on disk, its external data included.
+    pub fn bytes(&self) -> u64 {
+        let dir = self.graph.parent().unwrap_or(&self.dir);
+        let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
+        size(&self.graph)
+            + self
+                .graph_file
+                .external_data
+                .iter()
+                .map(|l| size(&dir.join(l)))
+                .sum::<u64>()
+    }
+}
+
 impl ModelSource {
     /// A folder (or a hub id with the environment's hub settings).
     pub fn new(model: impl Into<String>) -> Self {
@@ -200,7 +217,10 @@ impl ModelSource {
         })?;
         loop {
             let snapshot = hub
-                .snapshot(&hub_files(self.model_file.as_deref(), &candidates), progress)
+                .snapshot(
+                    &hub_files(self.model_file.as_deref(), &candidates),
+                    progress,
+                )
                 .await?;
             let Some(Some(graph_name)) = snapshot.files.last().cloned() else {
                 return Err(Error::Internal("the hub returned no graph".to_string()));

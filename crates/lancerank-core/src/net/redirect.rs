@@ -7,7 +7,9 @@
 //! API-key form) is not sent there at all. 303, and 301/302 on a POST,
 //! continue as a GET without a body.
 
-use reqwest::header::{HeaderMap, HeaderName, ACCEPT, ACCEPT_ENCODING, CONTENT_TYPE, LOCATION, USER_AGENT};
+use reqwest::header::{
+    HeaderMap, HeaderName, ACCEPT, ACCEPT_ENCODING, CONTENT_TYPE, LOCATION, USER_AGENT,
+};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 
 use super::redact::Secrets;

@@ -6,9 +6,9 @@ use reqwest::header::HeaderMap;
 use reqwest::{Client, RequestBuilder};
 use serde_json::{json, Map, Value};
 
+use super::Endpoint;
 use super::{post_json, scores_at, Protocol};
 use crate::error::Result;
-use super::Endpoint;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CohereLikeKind {

@@ -4,12 +4,12 @@
 use reqwest::header::HeaderMap;
 use serde_json::{json, Map, Value};
 
+use super::Endpoint;
 use super::{
     api_key, headers, join_url, CohereLike, CohereLikeKind, OpenAiJudge, Protocol, Tei, Watsonx,
     WatsonxOptions,
 };
 use crate::error::{Error, Result};
-use super::Endpoint;
 use crate::net::Secrets;
 
 /// The wire format of a self-hosted server.

@@ -10,8 +10,8 @@ use crate::cancel::Cancel;
 use crate::error::{Cause, Error, Result};
 use crate::net::retry::{is_retryable, retry_after};
 use crate::net::{
-    cause_of, connection_error, follow, read_capped, with_retries, Attempt, Redirects, RetryPolicy, Secrets,
-    Transient, MAX_REPLY_BYTES,
+    cause_of, connection_error, follow, read_capped, with_retries, Attempt, Redirects, RetryPolicy,
+    Secrets, Transient, MAX_REPLY_BYTES,
 };
 
 /// The service's name and the secrets that must never appear in its errors.

@@ -95,9 +95,8 @@ impl ServiceScorer {
         }
         // Redirects are followed by `Endpoint::send`, which drops
         // credentials when one leaves the origin.
-        let client = net::client(net::ClientOptions::default()).map_err(|e| {
-            Error::Internal(format!("cannot start an HTTP client: {e}"))
-        })?;
+        let client = net::client(net::ClientOptions::default())
+            .map_err(|e| Error::Internal(format!("cannot start an HTTP client: {e}")))?;
         let batch_size = settings
             .batch_size
             .unwrap_or(usize::MAX)

@@ -8,9 +8,9 @@ use reqwest::header::HeaderMap;
 use reqwest::{Client, RequestBuilder};
 use serde_json::{json, Value};
 
+use super::Endpoint;
 use super::{json_body, post_json, scores_by_index, Protocol};
 use crate::error::Result;
-use super::Endpoint;
 
 const INSTRUCTIONS: &str = "You judge search results. The user message is a JSON object with a \
 `query` and a list of `documents`, each with an `index` and a `text`. Rate how relevant each \

@@ -8,8 +8,8 @@ use reqwest::{Client, RequestBuilder, StatusCode};
 use serde_json::json;
 
 use super::{post_json, scores_at, Protocol};
-use crate::error::Result;
 use super::{Endpoint, Refused};
+use crate::error::Result;
 
 pub struct Tei {
     endpoint: Endpoint,

@@ -176,7 +176,10 @@ impl TokenSource {
         let token = body
             .get("access_token")
             .and_then(Value::as_str)
-            .ok_or_else(|| self.endpoint.malformed("malformed reply: no `access_token`"))?
+            .ok_or_else(|| {
+                self.endpoint
+                    .malformed("malformed reply: no `access_token`")
+            })?
             .to_string();
         let lifetime = body
             .get("expires_in")

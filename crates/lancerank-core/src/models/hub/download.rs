@@ -24,8 +24,8 @@ use crate::models::digest;
 use crate::models::names::is_plain_commit;
 use crate::net::retry::{is_retryable, retry_after};
 use crate::net::{
-    cause_of, connection_error, follow, read_capped, read_prefix, with_retries, Attempt,
-    Redirects, RetryPolicy, Transient, MAX_REPLY_BYTES,
+    cause_of, connection_error, follow, read_capped, read_prefix, with_retries, Attempt, Redirects,
+    RetryPolicy, Transient, MAX_REPLY_BYTES,
 };
 
 /// The first backoff between attempts; each retry doubles it, with jitter.
@@ -86,7 +86,11 @@ impl Hub<'_> {
         let url = match Url::parse(&url) {
             Ok(url) => url,
             Err(e) => {
-                return Attempt::Fail(self.fail(file, format!("bad URL {url}: {e}"), Cause::Protocol))
+                return Attempt::Fail(self.fail(
+                    file,
+                    format!("bad URL {url}: {e}"),
+                    Cause::Protocol,
+                ))
             }
         };
         // Large files redirect to a CDN: the commit and the content's ETag
@@ -99,9 +103,9 @@ impl Hub<'_> {
             |reply| {
                 let headers = reply.headers();
                 commit = commit.take().or_else(|| header(headers, "x-repo-commit"));
-                etag = etag
-                    .take()
-                    .or_else(|| header(headers, "x-linked-etag").or_else(|| header(headers, "etag")));
+                etag = etag.take().or_else(|| {
+                    header(headers, "x-linked-etag").or_else(|| header(headers, "etag"))
+                });
             },
         )
         .await
@@ -125,7 +129,11 @@ impl Hub<'_> {
             _ => None,
         };
         if let (false, Some((why, cause))) = (status.is_success(), refused) {
-            return Attempt::Fail(self.fail(file, format!("{why} (HF_TOKEN / option `token`)"), cause));
+            return Attempt::Fail(self.fail(
+                file,
+                format!("{why} (HF_TOKEN / option `token`)"),
+                cause,
+            ));
         }
         match status {
             s if s.is_success() => {}
@@ -319,10 +327,15 @@ impl Hub<'_> {
         ))
         .ok()?;
         // Its own origin only: the listing follows no redirect.
-        let reply = follow(self.get(client, url), Redirects::Error, &self.secrets(), |_| {})
-            .await
-            .ok()?
-            .ok()?;
+        let reply = follow(
+            self.get(client, url),
+            Redirects::Error,
+            &self.secrets(),
+            |_| {},
+        )
+        .await
+        .ok()?
+        .ok()?;
         if !reply.status().is_success() {
             return None;
         }
