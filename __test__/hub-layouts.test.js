@@ -146,3 +146,21 @@ test('lancerank download fills the cache, external data included, and the model 
   assert.equal(help.status, 0)
   assert.match(help.stdout, /--dtype <dtype>/)
 })
+
+test('lancerank download draws a bar on a terminal, and nothing with HF_HUB_DISABLE_PROGRESS_BARS', async (t) => {
+  if (spawnSync('script', ['--version']).status !== 0) return
+  const hub = await startHub(t)
+  // `script` gives the command a terminal; its output is the terminal's. (Not
+  // spawnSync: the stand-in hub answers from this process's event loop.)
+  const onTerminal = (env) => new Promise((resolve) => {
+    const command = `${process.execPath} ${path.join(ROOT, 'bin', 'lancerank.js')} download BAAI/bge-reranker-large --endpoint ${hub.endpoint} --cache-dir ${tempCache(t)}`
+    execFile('script', ['-qec', command, '/dev/null'], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) => resolve({ status: err ? err.code : 0, stdout, stderr }))
+  })
+  const drawn = await onTerminal({})
+  assert.equal(drawn.status, 0, drawn.stdout + drawn.stderr)
+  assert.match(drawn.stdout, /onnx\/model\.onnx_data \[#{30}\] 0\.1 \/ 0\.1 MB/)
+  const quiet = await onTerminal({ HF_HUB_DISABLE_PROGRESS_BARS: '1' })
+  assert.equal(quiet.status, 0, quiet.stdout + quiet.stderr)
+  assert.doesNotMatch(quiet.stdout, /\[[#.]{30}\]|MB/)
+  assert.match(quiet.stdout, /models--BAAI--bge-reranker-large\/snapshots\//, 'the snapshot folder is still printed')
+})

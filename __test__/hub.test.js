@@ -201,3 +201,50 @@ test('dtype picks the graph export tools name for it; modelFile wins; wrong name
   await assert.rejects(CrossEncoderReranker.create({ model: FIXTURE, modelFile: 'onnx/model_fp16.onnx' }), /onnx\/model_fp16\.onnx: no such file; the folder's graphs: onnx\/model\.onnx \(option `modelFile`\)/)
   await assert.rejects(CrossEncoderReranker.create({ model: FIXTURE, dtype: 'fp16' }), /no ONNX graph: looked for onnx\/model_fp16\.onnx, model_fp16\.onnx; the folder's graphs: onnx\/model\.onnx \(options `modelFile`, `dtype`\)/)
 })
+
+test('a hub that accepts the connection and sends nothing fails a load within 45 s with the default settings', async (t) => {
+  const net = require('node:net')
+  const sockets = new Set()
+  const server = net.createServer((socket) => sockets.add(socket))
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.after(() => {
+    for (const s of sockets) s.destroy()
+    server.close()
+  })
+  const saved = { download: process.env.HF_HUB_DOWNLOAD_TIMEOUT, etag: process.env.HF_HUB_ETAG_TIMEOUT }
+  delete process.env.HF_HUB_DOWNLOAD_TIMEOUT
+  delete process.env.HF_HUB_ETAG_TIMEOUT
+  t.after(() => {
+    if (saved.download !== undefined) process.env.HF_HUB_DOWNLOAD_TIMEOUT = saved.download
+    if (saved.etag !== undefined) process.env.HF_HUB_ETAG_TIMEOUT = saved.etag
+  })
+  const started = performance.now()
+  await assert.rejects(
+    CrossEncoderReranker.create({ model: 'test-org/ce-bert', endpoint: `http://127.0.0.1:${server.address().port}`, cacheDir: tempCache(t) }),
+    (err) => {
+      assert.equal(err.code, 'LANCERANK_TIMEOUT', err.message)
+      assert.match(err.message, /file config\.json: .*(timed out|within 10 s).*\(after 4 attempts\)/)
+      return true
+    },
+  )
+  const seconds = (performance.now() - started) / 1000
+  assert.ok(seconds < 45 && seconds >= 40, `failed after ${seconds.toFixed(1)} s`)
+})
+
+test('HF_HUB_ETAG_TIMEOUT bounds each attempt\'s wait for headers', async (t) => {
+  const net = require('node:net')
+  const sockets = new Set()
+  const server = net.createServer((socket) => sockets.add(socket))
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.after(() => {
+    for (const s of sockets) s.destroy()
+    server.close()
+  })
+  const saved = process.env.HF_HUB_ETAG_TIMEOUT
+  process.env.HF_HUB_ETAG_TIMEOUT = '0.2'
+  t.after(() => (saved === undefined ? delete process.env.HF_HUB_ETAG_TIMEOUT : (process.env.HF_HUB_ETAG_TIMEOUT = saved)))
+  const started = performance.now()
+  await assert.rejects(CrossEncoderReranker.create({ model: 'test-org/ce-bert', endpoint: `http://127.0.0.1:${server.address().port}`, cacheDir: tempCache(t) }), /within 0\.2 s \(HF_HUB_ETAG_TIMEOUT\) \(after 4 attempts\)/)
+  assert.ok(performance.now() - started < 5000)
+  assert.equal(sockets.size, 4, 'one connection per attempt')
+})

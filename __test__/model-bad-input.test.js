@@ -42,7 +42,8 @@ test('a missing folder or file is named', async (t) => {
     const dir = copyOf(t, 'ce-bert')
     fs.rmSync(path.join(dir, file))
     await assert.rejects(CrossEncoderReranker.create({ model: dir }), (err) => {
-      assert.ok(err.message.includes(file === 'onnx/model.onnx' ? 'no ONNX graph' : path.join(dir, file)), err.message)
+      assert.ok(err.message.includes(dir), err.message)
+      assert.ok(err.message.includes(file === path.join('onnx', 'model.onnx') ? 'no ONNX graph' : `it lacks ${file}`), err.message)
       return true
     })
   }
@@ -84,7 +85,7 @@ test('a failed load is retried by the next call', async (t) => {
   const tokenizer = fs.readFileSync(path.join(dir, 'tokenizer.json'))
   fs.rmSync(path.join(dir, 'tokenizer.json'))
   const reranker = new CrossEncoderReranker({ model: dir })
-  await assert.rejects(reranker.score('q', ['a']), /tokenizer\.json: no such file/)
+  await assert.rejects(reranker.score('q', ['a']), /not a model folder: it lacks tokenizer\.json/)
   fs.writeFileSync(path.join(dir, 'tokenizer.json'), tokenizer)
   assert.equal((await reranker.score('q', ['a'])).length, 1)
 })
@@ -97,4 +98,18 @@ test('an unsupported activation in config.json is named with the way out', async
   await assert.rejects(CrossEncoderReranker.create({ model: dir }), /activation `torch.nn.modules.activation.GELU` is not supported .*set option `activation`/)
   const overridden = await CrossEncoderReranker.create({ model: dir, activation: 'sigmoid' })
   assert.equal((await overridden.score('q', ['a'])).length, 1)
+})
+
+test('a folder without a model says what a model folder holds and what this one has', async (t) => {
+  const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'lancerank-not-a-model-'))
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
+  await assert.rejects(CrossEncoderReranker.create({ model: dir }), (err) => {
+    assert.equal(err.code, 'LANCERANK_MODEL_NOT_FOUND')
+    assert.match(err.message, /not a model folder: it lacks tokenizer\.json and config\.json \(a model folder holds tokenizer\.json, config\.json and an ONNX graph, onnx\/model\.onnx or model\.onnx, or the one `modelFile` names; .*\); the folder is empty/)
+    return true
+  })
+  fs.writeFileSync(path.join(dir, 'pytorch_model.bin'), '')
+  fs.writeFileSync(path.join(dir, 'config.json'), '{}')
+  fs.mkdirSync(path.join(dir, 'onnx'))
+  await assert.rejects(CrossEncoderReranker.create({ model: dir }), /it lacks tokenizer\.json .*; it holds: config\.json, onnx\/, pytorch_model\.bin/)
 })

@@ -72,20 +72,24 @@ function installCopy(t, { addon }) {
 
 const ADDON = `lancerank.${process.platform}-${process.arch}${process.platform === 'linux' ? '-gnu' : process.platform === 'win32' ? '-msvc' : ''}.node`
 
-test('a missing binary says which platform this is, which are supported, and how to build', (t) => {
+test('a missing binary says which platform this is, which are supported, and what to do from an installed package', (t) => {
   const { project } = installCopy(t, { addon: false })
   const here = spawnSync(process.execPath, ['-e', "require('lancerank')"], { cwd: project, encoding: 'utf8' })
   assert.notEqual(here.status, 0)
   const platform = ADDON.slice('lancerank.'.length, -'.node'.length)
-  assert.match(here.stderr, new RegExp(`lancerank: no native binary for this platform \\(${platform}; Node.js v`))
-  assert.match(here.stderr, new RegExp(`the optional dependency \`lancerank-${platform}\`, which npm did not install`))
-  assert.match(here.stderr, /Prebuilt binaries: linux-x64-gnu, linux-arm64-gnu, linux-x64-musl, linux-arm64-musl, darwin-x64, darwin-arm64, win32-x64-msvc, win32-arm64-msvc/)
-  assert.match(here.stderr, /install Rust \(https:\/\/rustup.rs\) and run `npm run build`/)
+  assert.match(here.stderr, new RegExp(`lancerank: cannot load the native binary for this platform \\(${platform}; Node.js v`))
+  assert.match(here.stderr, new RegExp(`the optional dependency \`lancerank-${platform}\`, which holds the prebuilt binary, is not installed`))
+  assert.match(here.stderr, /code: 'LANCERANK_RUNTIME_UNAVAILABLE'/)
+  assert.match(here.stderr, /clone lancerank's repository, run `npm ci && npm run build` there/)
   // A platform nothing is built for.
   fs.writeFileSync(path.join(project, 'riscv.js'), "Object.defineProperty(process, 'arch', { value: 'riscv64' })")
   const other = spawnSync(process.execPath, ['-r', './riscv.js', '-e', "require('lancerank')"], { cwd: project, encoding: 'utf8' })
   assert.notEqual(other.status, 0)
-  assert.match(other.stderr, /no native binary for this platform \(\w+-riscv64(-\w+)?; .*No prebuilt binary exists for it\./)
+  assert.match(other.stderr, /cannot load the native binary for this platform \(\w+-riscv64(-\w+)?; .*no prebuilt binary exists for this platform\. No prebuilt binary exists for it \(prebuilt: linux-x64-gnu, linux-arm64-gnu, linux-x64-musl, linux-arm64-musl, darwin-x64, darwin-arm64, win32-x64-msvc, win32-arm64-msvc\)/)
+  // In a source checkout, the advice is to build it there.
+  fs.writeFileSync(path.join(project, 'node_modules', 'lancerank', 'Cargo.toml'), '')
+  const checkout = spawnSync(process.execPath, ['-e', "require('lancerank')"], { cwd: project, encoding: 'utf8' })
+  assert.match(checkout.stderr, /This is a source checkout: install Rust \(https:\/\/rustup.rs\) and run `npm run build` in/)
 })
 
 test('ONNX Runtime is found beside the addon, and in onnxruntime-node 1.17-1.19 (bin/napi-v3)', (t) => {

@@ -276,3 +276,44 @@ test('large inputs are split to the service limit and sent concurrently, in orde
   assert.deepEqual(Array.from(small), texts.slice(0, 20).map(lengthScore))
   assert.deepEqual(service.requests.slice(3).map((r) => r.body.documents.length).sort(), [6, 7, 7])
 })
+
+test('deadlineMs bounds a whole call, retries and backoff included, and rejects with LANCERANK_TIMEOUT', async (t) => {
+  // Each attempt is refused with a 503 after 150 ms: without a deadline the
+  // call would take 4 attempts plus backoff.
+  const slow = await startService(t, (req, res) => setTimeout(() => json(res, 503, { message: 'busy' }), 150))
+  const reranker = new HttpReranker({ url: slow.url, protocol: 'cohere', deadlineMs: 400, retryDelayMs: 200 })
+  const started = performance.now()
+  const err = await reranker.score('q', ['a']).then(() => null, (e) => e)
+  const elapsed = performance.now() - started
+  assert.equal(err?.code, 'LANCERANK_TIMEOUT', err?.message)
+  assert.match(err.message, /no complete answer within 400 ms \(option `deadlineMs`\), retries and backoff included/)
+  assert.ok(elapsed >= 390 && elapsed < 1500, `${elapsed} ms`)
+  assert.ok(slow.requests.length >= 1 && slow.requests.length < 4, `${slow.requests.length} requests`)
+  // Within its deadline, a call answers as ever.
+  const quick = await startService(t, (req, res) => json(res, 200, cohereResults(req.body.documents)))
+  assert.equal((await new HttpReranker({ url: quick.url, protocol: 'cohere', deadlineMs: 5000 }).score('q', ['a', 'bb'])).length, 2)
+  assert.throws(() => new HttpReranker({ url: quick.url, deadlineMs: 0 }), (e) => e instanceof RangeError && /option `deadlineMs`: must be an integer from 1/.test(e.message))
+})
+
+test("redirects: 'follow' by default, 'same-origin' refuses another origin, 'error' refuses every redirect", async (t) => {
+  const other = await startService(t, (req, res) => json(res, 200, cohereResults(req.body.documents)))
+  const service = await startService(t, (req, res) => {
+    if (req.path.startsWith('/final')) return json(res, 200, cohereResults(req.body.documents))
+    const to = req.path.startsWith('/same') ? `${service.url}/final/rerank` : `${other.url}/rerank`
+    res.writeHead(307, { Location: to }).end()
+  })
+  const reranker = (url, redirects) => new HttpReranker({ url, protocol: 'cohere', maxRetries: 0, ...(redirects && { redirects }) })
+  // follow (the default): the documents go to the other origin, credentials do not.
+  assert.equal((await reranker(`${service.url}/away`).score('q', ['a'])).length, 1)
+  assert.equal(other.requests.length, 1)
+  // same-origin: a redirect within the origin is followed, one away is refused, and nothing reaches the other origin.
+  assert.equal((await reranker(`${service.url}/same`, 'same-origin').score('q', ['a'])).length, 1)
+  const away = await reranker(`${service.url}/away`, 'same-origin').score('q', ['a']).then(() => null, (e) => e)
+  assert.equal(away?.code, 'LANCERANK_HTTP')
+  assert.match(away.message, /HTTP 307: redirected to another origin \(http:\/\/127\.0\.0\.1:\d+\/rerank\), and option `redirects` is 'same-origin'/)
+  assert.equal(other.requests.length, 1, 'the documents were not sent to the other origin')
+  // error: no redirect at all.
+  const none = await reranker(`${service.url}/same`, 'error').score('q', ['a']).then(() => null, (e) => e)
+  assert.match(none?.message, /HTTP 307: redirected to http:\/\/127\.0\.0\.1:\d+\/final\/rerank, and option `redirects` is 'error'/)
+  assert.throws(() => reranker(service.url, 'sometimes'), (e) => e instanceof RangeError && /option `redirects`: expected 'follow', 'same-origin' or 'error', got 'sometimes'/.test(e.message))
+})

@@ -20,7 +20,8 @@ Options:
   -h, --help          this text
 
 The token comes from HF_TOKEN. On success the snapshot folder is printed on
-standard output; progress goes to standard error.`
+standard output; progress goes to standard error: a bar on a terminal, a line
+per file otherwise, nothing with HF_HUB_DISABLE_PROGRESS_BARS=1.`
 
 const FLAGS: Record<string, 'dtype' | 'modelFile' | 'revision' | 'cacheDir' | 'endpoint'> = {
   '--dtype': 'dtype',
@@ -63,8 +64,18 @@ function parse(argv: string[]): Command {
   return { source: source as Command['source'], kind }
 }
 
-/** Progress on standard error: a bar redrawn on a terminal, one line per file otherwise. */
-function reporter(): (progress: DownloadProgress) => void {
+/** Whether an environment variable is set to a true value, as huggingface_hub reads flags. */
+function flagSet(name: string): boolean {
+  return ['1', 'true', 'yes', 'on'].includes((process.env[name] ?? '').trim().toLowerCase())
+}
+
+/**
+ * Progress on standard error: a bar redrawn on a terminal, one line per file
+ * otherwise; nothing when HF_HUB_DISABLE_PROGRESS_BARS is set, as the
+ * Hugging Face tools do.
+ */
+function reporter(): ((progress: DownloadProgress) => void) | undefined {
+  if (flagSet('HF_HUB_DISABLE_PROGRESS_BARS')) return undefined
   const tty = process.stderr.isTTY
   const finished = new Set<string>()
   const mb = (n: number): string => (n / 1e6).toFixed(1)

@@ -65,10 +65,12 @@ export interface ModelSourceOptions {
   /** Only use the cache. Default: env `HF_HUB_OFFLINE`. */
   offline?: boolean
   /**
-   * The longest wait, in milliseconds, for the next bytes of a download
-   * (the reply's headers included) before the attempt fails; a failed
-   * attempt is retried 3 times with backoff. An integer from 1 to 2147483647.
-   * Default 30000.
+   * The longest wait, in milliseconds, for the next bytes of a download's
+   * body before the attempt fails; the reply's headers wait at most
+   * `HF_HUB_ETAG_TIMEOUT` seconds (default 10). A failed attempt is retried 3
+   * times with backoff, so a hub that stops answering fails a load within
+   * about 45 s. An integer from 1 to 2147483647. Default: env
+   * `HF_HUB_DOWNLOAD_TIMEOUT` (seconds, as huggingface_hub reads it), else 10000.
    */
   downloadTimeoutMs?: number
   /** Called as files download. Exceptions it throws become process warnings. */

@@ -93,6 +93,7 @@ const LIMITS = {
   concurrency: [1, 1024],
   // setTimeout's longest delay, 24.8 days.
   timeoutMs: [1, 0x7fffffff],
+  deadlineMs: [1, 0x7fffffff],
   downloadTimeoutMs: [1, 0x7fffffff],
   maxRetries: [0, 100],
   retryDelayMs: [0, 3_600_000],

@@ -23,6 +23,23 @@ export interface ServiceOptions {
   topK?: number
   /** Per attempt, until the reply's last byte (an integer from 1 to 2147483647). Default 60000. */
   timeoutMs?: number
+  /**
+   * One bound on a whole call, every attempt, retry and backoff included (an
+   * integer from 1 to 2147483647): past it the call rejects with
+   * `LANCERANK_TIMEOUT`, as `AbortSignal.timeout` would but with lancerank's
+   * message. Default: none (a call is bounded by `timeoutMs` × (`maxRetries`
+   * + 1) plus backoff, about 4 minutes with the defaults). Serverless
+   * functions want one.
+   */
+  deadlineMs?: number
+  /**
+   * Which redirects requests follow: `'follow'` (default) every one, credentials
+   * kept to the request's origin; `'same-origin'` only those within the
+   * request's origin (scheme, host and port), so that documents are never
+   * sent to another; `'error'` none. A redirect that is not followed rejects
+   * with `LANCERANK_HTTP`.
+   */
+  redirects?: 'follow' | 'same-origin' | 'error'
   /** Retries on 429, 5xx, timeouts and connection errors (0 to 100). Default 3. */
   maxRetries?: number
   /** The first backoff, doubled on each retry with jitter (×0.5–1); `Retry-After` wins when the service sends it, both capped at 30 s (0 to 3600000). Default 500. */
@@ -134,6 +151,8 @@ export abstract class ServiceReranker extends Reranker {
       returnScore: choiceOption<ReturnScore>(o, 'returnScore', 'relevance'),
       topN: this.topN,
       timeoutMs: limitedOption(o, 'timeoutMs'),
+      deadlineMs: limitedOption(o, 'deadlineMs'),
+      redirects: choiceOption<NonNullable<ConstructorParameters<typeof native.NativeServiceReranker>[1]['redirects']>>(o, 'redirects'),
       maxRetries: limitedOption(o, 'maxRetries'),
       retryDelayMs: limitedOption(o, 'retryDelayMs'),
       concurrency: limitedOption(o, 'concurrency'),

@@ -58,6 +58,7 @@ pub struct ServiceOptions {
     pub headers: Option<HashMap<String, String>>,
     #[napi(ts_type = "'follow' | 'same-origin' | 'error'")]
     pub redirects: Option<String>,
+    pub deadline_ms: Option<u32>,
 }
 
 /// Cancels the calls it is passed to (the JavaScript layer ties it to an `AbortSignal`).
@@ -172,6 +173,9 @@ impl NativeServiceReranker {
             },
             concurrency: options.concurrency.map_or(4, |n| n as usize),
             batch_size: options.batch_size.map(|n| n as usize),
+            deadline: options
+                .deadline_ms
+                .map(|ms| Duration::from_millis(ms.into())),
         };
         Ok(Self {
             scoring: TextScoring::new(options.column, return_score)

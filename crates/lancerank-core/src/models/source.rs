@@ -288,6 +288,21 @@ impl ModelSource {
     pub fn locate_in_folder(&self, kind: ModelKind) -> Result<Located> {
         let dir = PathBuf::from(&self.model);
         let candidates = graph_candidates(kind, self.dtype.as_deref())?;
+        let missing: Vec<&str> = [TOKENIZER, CONFIG]
+            .into_iter()
+            .filter(|f| !dir.join(f).is_file())
+            .collect();
+        if !missing.is_empty() {
+            return Err(Error::ModelNotFound {
+                path: dir.display().to_string(),
+                message: format!(
+                    "not a model folder: it lacks {} (a model folder holds {TOKENIZER}, {CONFIG} and an ONNX graph, {}, or the one `modelFile` names; {TOKENIZER_CONFIG} and {ST_CONFIG} when the model has them); {}",
+                    missing.join(" and "),
+                    candidates.join(" or "),
+                    found_in(&dir)
+                ),
+            });
+        }
         let names: Vec<String> = match &self.model_file {
             Some(name) => vec![name.clone()],
             None => candidates.clone(),
@@ -365,6 +380,30 @@ fn accepts(kind: ModelKind, dir: &Path, graph: &Path, file: &GraphFile) -> Resul
             message,
         }),
     }
+}
+
+/// What `dir` holds, for a message: its entries, the first 12 of them.
+fn found_in(dir: &Path) -> String {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if e.path().is_dir() { format!("{name}/") } else { name }
+        })
+        .collect();
+    if names.is_empty() {
+        return "the folder is empty".to_string();
+    }
+    names.sort();
+    let more = names.len().saturating_sub(12);
+    names.truncate(12);
+    format!(
+        "it holds: {}{}",
+        names.join(", "),
+        if more > 0 { format!(", and {more} more") } else { String::new() }
+    )
 }
 
 /// The `.onnx` files in `dir` and its subfolders (two levels deep).

@@ -69,6 +69,8 @@ pub struct ServiceSettings {
     pub concurrency: usize,
     /// Documents per request, below the service's own limit.
     pub batch_size: Option<usize>,
+    /// One bound on a whole call: every request, retry and backoff of it.
+    pub deadline: Option<std::time::Duration>,
 }
 
 pub struct ServiceScorer {
@@ -110,8 +112,25 @@ impl ServiceScorer {
         })
     }
 
-    /// One score per text, in input order.
+    /// One score per text, in input order, within the deadline if there is one.
     pub async fn score(&self, query: &str, texts: &[String], cancel: &Cancel) -> Result<Vec<f64>> {
+        let Some(limit) = self.settings.deadline else {
+            return self.score_all(query, texts, cancel).await;
+        };
+        tokio::time::timeout(limit, self.score_all(query, texts, cancel))
+            .await
+            .unwrap_or_else(|_| {
+                Err(self.protocol.endpoint().error(
+                    format!(
+                        "no complete answer within {} ms (option `deadlineMs`), retries and backoff included",
+                        limit.as_millis()
+                    ),
+                    crate::error::Cause::Timeout,
+                ))
+            })
+    }
+
+    async fn score_all(&self, query: &str, texts: &[String], cancel: &Cancel) -> Result<Vec<f64>> {
         if texts.is_empty() {
             return Ok(Vec::new());
         }

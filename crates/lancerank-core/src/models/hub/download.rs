@@ -96,10 +96,11 @@ impl Hub<'_> {
         // Large files redirect to a CDN: the commit and the content's ETag
         // are on the hub's own reply.
         let (mut commit, mut etag) = (None, None);
-        let response = match follow(
+        let secrets = self.secrets();
+        let headers = follow(
             self.get(client, url.clone()),
             Redirects::Follow,
-            &self.secrets(),
+            &secrets,
             |reply| {
                 let headers = reply.headers();
                 commit = commit.take().or_else(|| header(headers, "x-repo-commit"));
@@ -107,15 +108,28 @@ impl Hub<'_> {
                     header(headers, "x-linked-etag").or_else(|| header(headers, "etag"))
                 });
             },
-        )
-        .await
-        {
-            Ok(Ok(response)) => response,
-            Ok(Err(refused)) => return Attempt::Fail(self.fail(file, refused, Cause::Protocol)),
-            Err(e) => {
+        );
+        // The headers within the metadata timeout; the body's reads each
+        // within the stall timeout (the client's read timeout).
+        let limit = self.options.metadata_timeout;
+        let response = match tokio::time::timeout(limit, headers).await {
+            Ok(Ok(Ok(response))) => response,
+            Ok(Ok(Err(refused))) => {
+                return Attempt::Fail(self.fail(file, refused, Cause::Protocol))
+            }
+            Ok(Err(e)) => {
                 return Attempt::Retry(Transient::new(
                     format!("request to {url} failed: {}", connection_error(&e)),
                     cause_of(&e),
+                ))
+            }
+            Err(_) => {
+                return Attempt::Retry(Transient::new(
+                    format!(
+                        "no reply from {url} within {} s (HF_HUB_ETAG_TIMEOUT)",
+                        limit.as_secs_f64()
+                    ),
+                    Cause::Timeout,
                 ))
             }
         };

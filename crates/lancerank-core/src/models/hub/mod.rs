@@ -151,7 +151,7 @@ impl<'a> Hub<'a> {
         self.cache
             .clean_stale_downloads((self.options.stall_timeout * 2).max(Duration::from_secs(60)));
         let client = net::client(ClientOptions {
-            connect_timeout: Some(self.options.stall_timeout.min(Duration::from_secs(20))),
+            connect_timeout: Some(self.options.metadata_timeout),
             read_timeout: Some(self.options.stall_timeout),
         })
         .map_err(|e| Error::Internal(format!("cannot start an HTTP client: {e}")))?;
