@@ -66,6 +66,18 @@ const LAYOUTS = {
   'colbert-ir/colbertv2.0': folder('colbert', (f) => (f === 'onnx/model.onnx' ? 'model.onnx' : f)),
   'jinaai/jina-colbert-v2': folder('layouts/colbert-jina'),
   'mixedbread-ai/mxbai-colbert-large-v1': { ...folder('colbert'), ...variants(fs.readFileSync(path.join(__dirname, 'fixtures', 'colbert', 'onnx', 'model.onnx')), ['_fp16', '_int8']) },
+  // LLM rerankers (fixtures/llm): onnx-community's export holds only its
+  // q8 and q4 graphs (with past inputs); a root model.onnx without past;
+  // a seq-cls conversion ([batch, 1] logits); and the weights without ONNX.
+  'onnx-community/Qwen3-Reranker-0.6B-ONNX': folder('llm/qwen3-reranker', (f) => (f === 'onnx/model.onnx' ? null : f)),
+  'test-org/qwen3-reranker-0.6b-onnx': folder('llm/qwen3-reranker-nopast'),
+  'test-org/Qwen3-Reranker-0.6B-seq-cls-ONNX': folder('llm/qwen3-reranker-seq-cls'),
+  'test-org/mxbai-rerank-base-v2-onnx': folder('llm/mxbai-rerank-base-v2'),
+  'test-org/bge-reranker-v2-gemma-onnx': folder('llm/bge-reranker-v2-gemma'),
+  'Qwen/Qwen3-Reranker-0.6B': {
+    ...folder('llm/qwen3-reranker', (f) => (f.endsWith('.onnx') ? null : f)),
+    'model.safetensors': Buffer.from('not a real model'),
+  },
 }
 // Renamed repositories answer with a relative 307 to the new name, as the hub does.
 const RENAMED = {

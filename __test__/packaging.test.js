@@ -18,7 +18,7 @@ test("require('lancerank') and import { RRFReranker } from 'lancerank' both work
     cjs.stdout.trim(),
     'AnswerdotaiRerankers,CohereReranker,ColbertReranker,CrossEncoderReranker,FunctionReranker,FusionReranker,HttpReranker,JinaReranker,' +
       'LinearCombinationReranker,MRRReranker,ModelReranker,OpenaiReranker,RRFReranker,Reranker,RerankerPipeline,ScoreFusionReranker,' +
-      'ServiceReranker,VoyageAIReranker,WatsonxReranker,evaluate,isLancerankError,rerankQuery,runFromBatch,tuneFusion',
+      'ServiceReranker,VoyageAIReranker,WatsonxReranker,availableDevices,evaluate,isLancerankError,rerankQuery,runFromBatch,tuneFusion',
   )
   const esm = node(['--input-type=module', '-e', `
     import { RRFReranker, FunctionReranker } from 'lancerank'

@@ -19,7 +19,7 @@
  * | `LANCERANK_MODEL_NOT_FOUND` | `Error` | a model folder, repository, file or graph that does not exist |
  * | `LANCERANK_MODEL_INVALID` | `Error` | model files a reranker cannot use |
  * | `LANCERANK_INFERENCE_FAILED` | `Error` | a model failed while running |
- * | `LANCERANK_RUNTIME_UNAVAILABLE` | `Error` | ONNX Runtime (or the native addon) cannot be loaded |
+ * | `LANCERANK_RUNTIME_UNAVAILABLE` | `Error` | ONNX Runtime (or the native addon) cannot be loaded, or the `device` asked for cannot be used |
  * | `LANCERANK_HTTP` | `Error` | a server answered with an HTTP error or an unusable reply; `status` holds the HTTP status |
  * | `LANCERANK_NETWORK` | `Error` | a server could not be reached, or stopped answering |
  * | `LANCERANK_TIMEOUT` | `Error` | a call ran past its time limit |

@@ -18,7 +18,8 @@ export {
 } from './fusion'
 export { FunctionReranker } from './function-reranker'
 export { ModelReranker, type DownloadProgress, type Dtype, type ModelSourceOptions, type ModelRerankerOptions } from './model-reranker'
-export { CrossEncoderReranker, type CrossEncoderOptions } from './cross-encoder'
+export { availableDevices, type Device, type DeviceRequest, type DeviceInfo } from './onnx-runtime'
+export { CrossEncoderReranker, type CrossEncoderOptions, type LlmTemplate, type LlmTemplatePreset } from './cross-encoder'
 export { ColbertReranker, AnswerdotaiRerankers, type ColbertOptions, type ModelStats } from './colbert'
 export {
   ServiceReranker,

@@ -5,7 +5,7 @@
 
 import { nativeCall, typeError } from './errors'
 import { native } from './native'
-import { onnxRuntimeLibrary } from './onnx-runtime'
+import { onnxRuntimeLibrary, settleAtExit, type Device, type DeviceRequest } from './onnx-runtime'
 import { booleanOption, checkQuery, choiceOption, describe, limitedOption, optionsObject, stringOption, textList, type Options } from './options'
 import { nativeReranker, rankByScore, Reranker, type NativeScored } from './reranker'
 import type { Ranked, RankOptions, ReturnScore } from './types'
@@ -14,6 +14,7 @@ type Binding = typeof native
 type NativeModel = InstanceType<Binding['NativeModelReranker']>
 type SourceOptions = Parameters<Binding['loadCrossEncoder']>[0]
 type SharedOptions = Parameters<Binding['loadCrossEncoder']>[1]
+type ModelInfo = ReturnType<NativeModel['info']>
 
 /** A download's progress, reported about every 100 ms and once a file is complete. */
 export interface DownloadProgress {
@@ -93,6 +94,17 @@ export interface ModelSourceOptions {
    * weights), one session on every thread for a larger graph.
    */
   sessions?: number
+  /**
+   * Where the model runs. Default `'cpu'`. A device that cannot be used is
+   * an error (`LANCERANK_RUNTIME_UNAVAILABLE`) that says why and what to
+   * install, never a silent run on the CPU; `'auto'` takes CUDA, then
+   * DirectML, when one opens a session for the graph, else the CPU.
+   * `reranker.device` says where it ran. On a GPU, batches default to 8192
+   * tokens and one session. README "Devices" lists what each needs.
+   */
+  device?: DeviceRequest
+  /** Which GPU of its kind (CUDA's and DirectML's device index): an integer from 0 to 1023. Default 0. */
+  deviceId?: number
 }
 
 /** Options every model reranker (cross-encoder, ColBERT) takes. */
@@ -102,7 +114,7 @@ export interface ModelRerankerOptions extends ModelSourceOptions {
   returnScore?: ReturnScore
   /** As a later stage of a `RerankerPipeline`: rescore only the previous stage's best `topK` rows. */
   topK?: number
-  /** Most tokens (rows × padded length) per model batch: an integer from 16 to 1048576. Default 512. */
+  /** Most tokens (rows × padded length) per model batch: an integer from 16 to 1048576. Default on the CPU 512, and 256 for LLM rerankers (their batches gain no speed from size on CPU threads, only memory); 8192 on a GPU. */
   tokenBudget?: number
 }
 
@@ -129,16 +141,6 @@ function progressCallback(onProgress: unknown): ((progress: DownloadProgress) =>
   }
 }
 
-// process.exit() while a model loads: 'exit' listeners run before exit()
-// destroys ONNX Runtime's statics, so the native side waits there for the
-// calls in flight (and lets no new one start).
-let settlesAtExit = false
-function settleAtExit(): void {
-  if (settlesAtExit) return
-  settlesAtExit = true
-  process.once('exit', () => native.settleOnnxRuntime())
-}
-
 /**
  * The base of rerankers that run a model in this process on ONNX Runtime
  * (cross-encoders, ColBERT). The model loads on first use (or with `create` /
@@ -150,6 +152,7 @@ export abstract class ModelReranker extends Reranker {
   readonly #load: (runtime: string) => Promise<NativeModel>
   readonly #runtime: string | undefined
   #loading: Promise<NativeModel> | undefined
+  #info: ModelInfo | undefined
   /** The `model` option: a folder or a Hugging Face id. */
   readonly model: string
 
@@ -178,6 +181,8 @@ export abstract class ModelReranker extends Reranker {
       threads: limitedOption(o, 'threads'),
       sessions: limitedOption(o, 'sessions'),
       tokenBudget: limitedOption(o, 'tokenBudget'),
+      device: choiceOption<DeviceRequest>(o, 'device'),
+      deviceId: limitedOption(o, 'deviceId'),
     }
     const settings = family.settings(o)
     this.#runtime = stringOption(o, 'ortLibraryPath')
@@ -195,12 +200,37 @@ export abstract class ModelReranker extends Reranker {
     this.#loading ??= (async () => {
       const runtime = onnxRuntimeLibrary(this.#runtime)
       settleAtExit()
-      return nativeCall(() => this.#load(runtime.path))
+      const model = await nativeCall(() => this.#load(runtime.path))
+      this.#info = model.info()
+      return model
     })().catch((err: unknown) => {
       this.#loading = undefined
       throw err
     })
     return this.#loading.then(() => undefined)
+  }
+
+  /**
+   * The graph the model runs, relative to its folder or repository (e.g.
+   * `'onnx/model_quantized.onnx'`), once loaded; undefined before.
+   */
+  get modelFile(): string | undefined {
+    return this.#info?.modelFile
+  }
+
+  /** The device the model runs on, once loaded: `'cpu'` unless `device` asked for another that opened. */
+  get device(): Device | undefined {
+    return this.#info?.device
+  }
+
+  /** The folder (or Hugging Face cache snapshot) the model was read from, once loaded. */
+  get modelDir(): string | undefined {
+    return this.#info?.dir
+  }
+
+  /** @internal What the loaded model reports. */
+  protected get loadedInfo(): ModelInfo | undefined {
+    return this.#info
   }
 
   /** @internal */

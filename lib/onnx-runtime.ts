@@ -10,8 +10,9 @@
 import fs from 'node:fs'
 import path from 'node:path'
 
-import { lancerankError, typeError } from './errors'
+import { lancerankError, nativeCall, typeError } from './errors'
 import { native } from './native'
+import { optionsObject } from './options'
 
 // libonnxruntime.so.1, libonnxruntime.1.30.0.dylib, onnxruntime.dll
 const LIBRARY = /^(lib)?onnxruntime(\.so(\.\d+)*|(\.\d+)*\.dylib|\.dll)$/
@@ -61,4 +62,58 @@ export function onnxRuntimeLibrary(option?: unknown): OnnxRuntimeLibrary {
     if (library) return { path: library, version: (JSON.parse(fs.readFileSync(packageJson, 'utf8')) as { version: string }).version }
   }
   throw lancerankError('LANCERANK_RUNTIME_UNAVAILABLE', `${NOT_FOUND} (onnxruntime-node has no library for ${process.platform}-${process.arch} in ${folders.join(' or ')}).`)
+}
+
+// process.exit() while a model loads: 'exit' listeners run before exit()
+// destroys ONNX Runtime's statics, so the native side waits there for the
+// calls in flight (and lets no new one start).
+let settlesAtExit = false
+/** @internal Called before the process's first load of ONNX Runtime. */
+export function settleAtExit(): void {
+  if (settlesAtExit) return
+  settlesAtExit = true
+  process.once('exit', () => native.settleOnnxRuntime())
+}
+
+/**
+ * Where a model runs: the CPU, or an execution provider of the ONNX Runtime
+ * loaded (see `availableDevices()`); `'auto'` takes CUDA, then DirectML,
+ * when one opens a session for the graph, else the CPU.
+ */
+export type DeviceRequest = 'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu' | 'auto'
+
+/** The device a loaded model runs on. */
+export type Device = Exclude<DeviceRequest, 'auto'>
+
+/** A device the loaded ONNX Runtime was built for. */
+export interface DeviceInfo {
+  /** The `device` option that asks for it. */
+  device: Device
+  /** ONNX Runtime's name for its execution provider, e.g. `'CUDAExecutionProvider'`. */
+  provider: string
+  /** What it lacks to run, when it cannot (CUDA's provider libraries are installed apart from the runtime). */
+  missing?: string
+}
+
+/**
+ * The devices the ONNX Runtime that model rerankers use was built for, the
+ * CPU first, each with what it lacks. It loads that runtime (`ortLibraryPath`,
+ * else env `ORT_DYLIB_PATH`, else onnxruntime-node's); a process loads one, so
+ * call it with the same option the rerankers get. A device listed without
+ * `missing` can still fail to start (no driver, no adapter): `device` says why.
+ *
+ * @example
+ * ```ts
+ * import { availableDevices } from 'lancerank'
+ * console.log(await availableDevices())
+ * // [ { device: 'cpu', provider: 'CPUExecutionProvider' },
+ * //   { device: 'cuda', provider: 'CUDAExecutionProvider', missing: 'libonnxruntime_providers_shared.so and … missing from …' },
+ * //   { device: 'webgpu', provider: 'WebGpuExecutionProvider' } ]
+ * ```
+ */
+export async function availableDevices(options: { ortLibraryPath?: string } = {}): Promise<DeviceInfo[]> {
+  const runtime = onnxRuntimeLibrary(optionsObject(options, 'availableDevices').ortLibraryPath)
+  settleAtExit()
+  const offers = await nativeCall(() => native.availableDevices(runtime.path))
+  return offers.map(({ device, provider, missing }) => (missing == null ? { device, provider } : { device, provider, missing }))
 }

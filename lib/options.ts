@@ -87,6 +87,8 @@ const LIMITS = {
   maxLength: [1, 65536],
   // Padded tokens per batch (memory grows with it).
   tokenBudget: [16, 1 << 20],
+  // Which GPU of its kind a model runs on.
+  deviceId: [0, 1023],
   // Texts per call of a score function or request to a service.
   batchSize: [1, 1_000_000],
   // Calls or requests in flight for one rerank.

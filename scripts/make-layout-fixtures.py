@@ -11,6 +11,8 @@ so their scores are the committed reference scores:
                                                    lays it out: markers [QueryMarker] and
                                                    [DocumentMarker], mask <mask> (same token ids),
                                                    weights in a side file
+  ce-half-output/onnx/model_fp16.onnx              ce-bert whose logits come out as float16, as
+                                                   fp16 exports for GPUs leave their outputs
 
 Never run in CI: it needs the onnx package (pip install onnx==1.23.2). Run it
 again (python scripts/make-layout-fixtures.py) after changing it and commit
@@ -64,6 +66,21 @@ def jina_tokenizer(folder):
         json.dump(config, f, ensure_ascii=False, indent=2)
 
 
+def half_output(source, name):
+    """The source fixture's graph with its output cast to float16, saved as the fp16 graph."""
+    folder = copy_folder(source, name)
+    model = onnx.load(os.path.join(FIXTURES, source, "onnx", "model.onnx"))
+    out = model.graph.output[0]
+    inner = out.name + "_float32"
+    for node in model.graph.node:
+        node.output[:] = [inner if o == out.name else o for o in node.output]
+    model.graph.node.append(onnx.helper.make_node("Cast", [inner], [out.name], to=onnx.TensorProto.FLOAT16))
+    out.type.tensor_type.elem_type = onnx.TensorProto.FLOAT16
+    onnx.checker.check_model(model)
+    os.makedirs(os.path.join(folder, "onnx"), exist_ok=True)
+    onnx.save(model, os.path.join(folder, "onnx", "model_fp16.onnx"))
+
+
 def main():
     shutil.rmtree(OUT, ignore_errors=True)
     os.makedirs(OUT)
@@ -73,6 +90,7 @@ def main():
     folder = copy_folder("colbert", "colbert-jina")
     jina_tokenizer(folder)
     external("colbert", folder, "onnx/model.onnx", "model.onnx_data")
+    half_output("ce-bert", "ce-half-output")
     for root, _, files in sorted(os.walk(OUT)):
         for f in sorted(files):
             print(os.path.relpath(os.path.join(root, f), OUT), os.path.getsize(os.path.join(root, f)))

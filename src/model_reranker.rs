@@ -11,13 +11,15 @@ use std::time::Duration;
 use lancerank_core::arrow::ipc;
 use lancerank_core::models::colbert::{ColbertOptions, QueryLength};
 use lancerank_core::models::cross_encoder::CrossEncoderOptions;
+use lancerank_core::models::cross_encoder::LlmOptions;
 use lancerank_core::models::embedding_cache::CacheStats;
 use lancerank_core::models::encoder::EncoderOptions;
 use lancerank_core::models::hub::{HubOptions, Progress};
+use lancerank_core::models::prompts::{CustomTemplate, TemplateChoice};
 use lancerank_core::models::source::{ModelKind, ModelSource};
-use lancerank_core::models::{self, ModelSettings};
+use lancerank_core::models::{self, runtime, ModelSettings, OpenedModel};
 use lancerank_core::scoring::{Scorer, TextScoring};
-use napi::bindgen_prelude::{Buffer, Float64Array};
+use napi::bindgen_prelude::{Buffer, Either, Float64Array};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::Status;
 use napi_derive::napi;
@@ -89,19 +91,25 @@ pub struct ModelOptions {
     pub threads: Option<u32>,
     pub sessions: Option<u32>,
     pub token_budget: Option<u32>,
+    #[napi(ts_type = "'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu' | 'auto'")]
+    pub device: Option<String>,
+    pub device_id: Option<u32>,
 }
 
 impl ModelOptions {
-    fn encoder(&self) -> EncoderOptions {
+    fn encoder(&self) -> lancerank_core::Result<EncoderOptions> {
         let defaults = EncoderOptions::default();
-        EncoderOptions {
+        Ok(EncoderOptions {
             max_length: self.max_length.map(|n| n as usize),
             threads: self.threads.map_or(defaults.threads, |n| n as usize),
             sessions: self.sessions.map(|n| n as usize),
-            token_budget: self
-                .token_budget
-                .map_or(defaults.token_budget, |n| n as usize),
-        }
+            token_budget: self.token_budget.map(|n| n as usize),
+            device: self
+                .device
+                .as_deref()
+                .map_or(Ok(defaults.device), str::parse)?,
+            device_id: self.device_id.unwrap_or(defaults.device_id),
+        })
     }
 }
 
@@ -109,6 +117,48 @@ impl ModelOptions {
 pub struct CrossEncoderSettings {
     #[napi(ts_type = "'auto' | 'sigmoid' | 'none'")]
     pub activation: String,
+    /// An LLM reranker's prompt: a preset's name or a template.
+    #[napi(
+        ts_type = "'qwen3-reranker' | 'mxbai-rerank-v2' | 'bge-reranker-v2-gemma' | LlmTemplate"
+    )]
+    pub template: Option<Either<String, LlmTemplate>>,
+    pub instruction: Option<String>,
+    #[napi(ts_type = "'auto' | 'on' | 'off'")]
+    pub prefix_reuse: Option<String>,
+}
+
+/// A prompt template of one's own (see `CrossEncoderOptions.template`).
+#[napi(object)]
+pub struct LlmTemplate {
+    pub prefix: String,
+    pub body: String,
+    pub suffix: String,
+    pub yes: String,
+    pub no: Option<String>,
+    #[napi(ts_type = "'yes-probability' | 'yes-minus-no' | 'yes-logit'")]
+    pub score: Option<String>,
+}
+
+impl CrossEncoderSettings {
+    fn llm(self) -> lancerank_core::Result<LlmOptions> {
+        let template = match self.template {
+            None => TemplateChoice::Auto,
+            Some(Either::A(name)) => TemplateChoice::Preset(name.parse()?),
+            Some(Either::B(t)) => TemplateChoice::Custom(CustomTemplate {
+                prefix: t.prefix,
+                body: t.body,
+                suffix: t.suffix,
+                yes: t.yes,
+                no: t.no,
+                score: t.score.as_deref().unwrap_or("yes-probability").parse()?,
+            }),
+        };
+        Ok(LlmOptions {
+            template,
+            instruction: self.instruction,
+            prefix_reuse: self.prefix_reuse.as_deref().unwrap_or("auto").parse()?,
+        })
+    }
 }
 
 #[napi(object)]
@@ -181,6 +231,49 @@ impl From<CacheStats> for ModelStats {
 pub struct NativeModelReranker {
     scoring: TextScoring,
     model: Arc<dyn Scorer>,
+    info: ModelInfo,
+}
+
+/// What a reranker loaded.
+#[napi(object)]
+#[derive(Clone)]
+pub struct ModelInfo {
+    /// The snapshot or folder the model was read from.
+    pub dir: String,
+    /// The graph, relative to `dir`.
+    pub model_file: String,
+    /// An LLM reranker's prompt template.
+    pub template: Option<String>,
+    /// Where the graph runs.
+    #[napi(ts_type = "'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu'")]
+    pub device: String,
+}
+
+/// A device the loaded ONNX Runtime was built for.
+#[napi(object)]
+pub struct DeviceOffer {
+    #[napi(ts_type = "'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu'")]
+    pub device: String,
+    /// ONNX Runtime's name for its execution provider.
+    pub provider: String,
+    /// What it lacks to run (provider files), when it cannot.
+    pub missing: Option<String>,
+}
+
+/// The devices the ONNX Runtime at `ort_library_path` (loading it if none
+/// is loaded yet) was built for.
+#[napi]
+pub async fn available_devices(ort_library_path: String) -> napi::Result<Vec<DeviceOffer>> {
+    let offers =
+        off_thread(move || runtime::available_devices(&PathBuf::from(ort_library_path))).await?;
+    Ok(offers
+        .into_iter()
+        .map(|o| DeviceOffer {
+            device: o.device.name().to_string(),
+            provider: o.device.provider().to_string(),
+            missing: o.missing,
+        })
+        .collect())
 }
 
 /// Waits for calls into ONNX Runtime in flight and stops new ones: the JS
@@ -206,13 +299,28 @@ async fn open(
     let source = ModelSource::from(source);
     let library = PathBuf::from(&options.ort_library_path);
     let progress = reporter(on_progress);
-    let model = caught(async {
+    let OpenedModel {
+        scorer,
+        dir,
+        model_file,
+        template,
+        device,
+    } = caught(async {
         models::open(&source, settings, library, &progress)
             .await
             .map_err(to_js)
     })
     .await?;
-    Ok(NativeModelReranker { scoring, model })
+    Ok(NativeModelReranker {
+        scoring,
+        model: scorer,
+        info: ModelInfo {
+            dir: dir.display().to_string(),
+            model_file,
+            template: template.map(str::to_string),
+            device: device.name().to_string(),
+        },
+    })
 }
 
 /// Loads a cross-encoder.
@@ -224,8 +332,9 @@ pub async fn load_cross_encoder(
     on_progress: Option<ProgressFn>,
 ) -> napi::Result<NativeModelReranker> {
     let settings = ModelSettings::CrossEncoder(CrossEncoderOptions {
-        encoder: options.encoder(),
+        encoder: options.encoder().map_err(to_js)?,
         activation: settings.activation.parse().map_err(to_js)?,
+        llm: settings.llm().map_err(to_js)?,
     });
     open(source, options, settings, on_progress).await
 }
@@ -240,7 +349,7 @@ pub async fn load_colbert(
 ) -> napi::Result<NativeModelReranker> {
     let defaults = ColbertOptions::default();
     let settings = ModelSettings::Colbert(ColbertOptions {
-        encoder: options.encoder(),
+        encoder: options.encoder().map_err(to_js)?,
         query_token: settings.query_token,
         document_token: settings.document_token,
         query_length: match settings.query_length {
@@ -290,6 +399,12 @@ impl NativeModelReranker {
         Ok(Float64Array::new(
             scores.into_iter().map(f64::from).collect(),
         ))
+    }
+
+    /// What was loaded.
+    #[napi]
+    pub fn info(&self) -> ModelInfo {
+        self.info.clone()
     }
 
     /// The document-embedding cache's counters; null for models without one.

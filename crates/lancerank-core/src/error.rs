@@ -111,6 +111,14 @@ pub enum Error {
     #[error("ONNX Runtime library {path}: {message}")]
     Runtime { path: String, message: String },
 
+    /// The device asked for cannot run the model: the runtime lacks its
+    /// provider, its files are missing, or it did not start.
+    #[error("device '{device}': {message}")]
+    Device {
+        device: &'static str,
+        message: String,
+    },
+
     /// A model file could not be found in, or fetched into, the Hugging Face cache.
     #[error("Hugging Face model {repo}, file {file}: {message}")]
     Hub {
@@ -267,7 +275,7 @@ impl Error {
             Error::ModelNotFound { .. } => Code::ModelNotFound,
             Error::Model { .. } => Code::ModelInvalid,
             Error::Inference { .. } => Code::InferenceFailed,
-            Error::Runtime { .. } => Code::RuntimeUnavailable,
+            Error::Runtime { .. } | Error::Device { .. } => Code::RuntimeUnavailable,
             Error::Hub { cause, .. } | Error::Service { cause, .. } => cause.code(),
             // A cancelled call rejects with its AbortSignal's reason, as
             // `fetch` does (the JavaScript layer sees to it): this error

@@ -84,7 +84,7 @@ fn the_document_cache_serves_repeats_with_identical_scores() {
         "colbert",
         ColbertOptions {
             encoder: EncoderOptions {
-                token_budget: 64,
+                token_budget: Some(64),
                 ..Default::default()
             },
             ..Default::default()

@@ -59,7 +59,7 @@ fn batching_does_not_change_scores() {
             "ce-bert",
             CrossEncoderOptions {
                 encoder: EncoderOptions {
-                    token_budget,
+                    token_budget: Some(token_budget),
                     ..Default::default()
                 },
                 ..Default::default()

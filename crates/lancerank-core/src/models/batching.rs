@@ -6,6 +6,15 @@
 
 /// Indices into `lengths`, grouped into batches; every index appears once.
 pub fn by_length(lengths: &[usize], token_budget: usize) -> Vec<Vec<usize>> {
+    by_length_within(lengths, token_budget, usize::MAX)
+}
+
+/// [`by_length`] with at most `max_rows` rows per batch.
+pub fn by_length_within(
+    lengths: &[usize],
+    token_budget: usize,
+    max_rows: usize,
+) -> Vec<Vec<usize>> {
     let mut order: Vec<usize> = (0..lengths.len()).collect();
     order.sort_by(|&a, &b| lengths[b].cmp(&lengths[a]).then(a.cmp(&b)));
     let mut batches: Vec<Vec<usize>> = Vec::new();
@@ -14,7 +23,7 @@ pub fn by_length(lengths: &[usize], token_budget: usize) -> Vec<Vec<usize>> {
     for index in order {
         let length = lengths[index].max(1);
         let grown = longest.max(length) * (current.len() + 1);
-        if !current.is_empty() && grown > token_budget {
+        if !current.is_empty() && (grown > token_budget || current.len() >= max_rows) {
             batches.push(std::mem::take(&mut current));
             longest = 0;
         }
@@ -40,6 +49,15 @@ mod tests {
             let longest = batch.iter().map(|&i| lengths[i]).max().unwrap();
             assert!(longest * batch.len() <= 100);
         }
+    }
+
+    #[test]
+    fn rows_stay_within_the_cap() {
+        let batches = super::by_length_within(&[5; 7], 1000, 3);
+        assert_eq!(
+            batches.iter().map(Vec::len).collect::<Vec<_>>(),
+            vec![3, 3, 1]
+        );
     }
 
     #[test]

@@ -20,9 +20,11 @@ use std::sync::Arc;
 use ort::session::Session;
 
 use crate::error::{Error, Result};
+use crate::models::device::Device;
 use crate::models::embedding_cache::{CacheStats, EmbeddingCache};
 use crate::models::encoder::{
     pad_id, positions, special_token_id, BatchInputs, EncoderGraph, EncoderOptions, ReadBatch,
+    DEFAULT_TOKEN_BUDGET,
 };
 use crate::models::model_folder::{ModelFolder, TOKENIZER};
 use crate::models::source::{Located, ModelKind};
@@ -210,6 +212,10 @@ impl Colbert {
             "ColBERT model",
         )?;
         check_dims(&graph, hidden_size)?;
+        let token_budget = options
+            .encoder
+            .token_budget
+            .unwrap_or(graph.device.token_budget(DEFAULT_TOKEN_BUDGET));
         Ok(Self {
             tokenizer,
             graph,
@@ -220,9 +226,14 @@ impl Colbert {
             positions,
             hidden_size,
             query_length: options.query_length,
-            token_budget: options.encoder.token_budget,
+            token_budget,
             cache: (options.cache_bytes > 0).then(|| EmbeddingCache::new(options.cache_bytes)),
         })
+    }
+
+    /// Where the graph runs.
+    pub fn device(&self) -> Device {
+        self.graph.device
     }
 
     /// The query's tokens and the number the score is divided by.

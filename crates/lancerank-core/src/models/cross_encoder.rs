@@ -12,10 +12,12 @@ use ort::session::Session;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::models::device::Device;
 use crate::models::encoder::{
-    pad_id, positions, BatchInputs, EncoderGraph, EncoderOptions, ReadBatch,
+    pad_id, positions, BatchInputs, EncoderGraph, EncoderOptions, ReadBatch, DEFAULT_TOKEN_BUDGET,
 };
 use crate::models::model_folder::{ModelFolder, CONFIG, ST_CONFIG, TOKENIZER};
+use crate::models::prompts::TemplateChoice;
 use crate::models::source::{Located, ModelKind};
 use crate::models::tokenization::{TextTokenizer, TokenBatch};
 use crate::scoring::Scorer;
@@ -47,9 +49,45 @@ impl FromStr for Activation {
 
 #[derive(Clone, Debug, Default)]
 pub struct CrossEncoderOptions {
-    /// `max_length` is per (query, text) pair.
+    /// `max_length` is per (query, text) pair (for an LLM reranker, the
+    /// family's `max_length`).
     pub encoder: EncoderOptions,
     pub activation: Activation,
+    /// Read only when the graph is a decoder-only language model.
+    pub llm: LlmOptions,
+}
+
+/// Whether the prompt's shared prefix runs once per call.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PrefixReuse {
+    /// When the graph has past inputs and the call has two texts or more.
+    #[default]
+    Auto,
+    On,
+    Off,
+}
+
+impl FromStr for PrefixReuse {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "auto" => Ok(Self::Auto),
+            "on" => Ok(Self::On),
+            "off" => Ok(Self::Off),
+            other => Err(Error::InvalidOption {
+                option: "prefixReuse",
+                message: format!("expected 'auto', true or false, got '{other}'"),
+            }),
+        }
+    }
+}
+
+/// The options only LLM rerankers read.
+#[derive(Clone, Debug, Default)]
+pub struct LlmOptions {
+    pub template: TemplateChoice,
+    pub instruction: Option<String>,
+    pub prefix_reuse: PrefixReuse,
 }
 
 impl Default for Activation {
@@ -116,19 +154,28 @@ impl CrossEncoder {
         let tokenizer = tokenizer?;
         let graph = graph?;
         let pad_id = pad_id(&config, &tokenizer_config, &tokenizer);
+        let token_budget = options
+            .encoder
+            .token_budget
+            .unwrap_or(graph.device.token_budget(DEFAULT_TOKEN_BUDGET));
         Ok(Self {
             tokenizer,
             graph,
             pad_id,
             head,
             raw: options.activation == Activation::None,
-            token_budget: options.encoder.token_budget,
+            token_budget,
         })
     }
 
     /// Tokens per (query, text) pair, special tokens included.
     pub fn max_length(&self) -> usize {
         self.tokenizer.max_length()
+    }
+
+    /// Where the graph runs.
+    pub fn device(&self) -> Device {
+        self.graph.device
     }
 }
 

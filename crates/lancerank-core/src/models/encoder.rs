@@ -3,7 +3,6 @@
 //! inputs, the option checks they share, and running one padded batch.
 //! Cross-encoders and ColBERT are built on it.
 
-use std::collections::VecDeque;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -13,7 +12,8 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::models::batching;
-use crate::models::model_worker::{Lanes, ModelWorker, Pending};
+use crate::models::device::{self, Device, DeviceRequest};
+use crate::models::model_worker::{Lanes, ModelWorker};
 use crate::models::runtime;
 use crate::models::source::Located;
 use crate::models::tokenization::{TextTokenizer, TokenBatch, Tokens};
@@ -36,8 +36,13 @@ pub struct EncoderOptions {
     /// batch at a time); `None`: one per thread for a small graph, one for a
     /// large one (see [`Lanes::new`]).
     pub sessions: Option<usize>,
-    /// Most tokens (rows × padded length) in one batch.
-    pub token_budget: usize,
+    /// Most tokens (rows × padded length) in one batch; the family's
+    /// default for the device when `None`.
+    pub token_budget: Option<usize>,
+    /// Where the graph runs.
+    pub device: DeviceRequest,
+    /// Which device of its kind (`deviceId`).
+    pub device_id: u32,
 }
 
 impl Default for EncoderOptions {
@@ -46,7 +51,9 @@ impl Default for EncoderOptions {
             max_length: None,
             threads: runtime::available_cores(),
             sessions: None,
-            token_budget: DEFAULT_TOKEN_BUDGET,
+            token_budget: None,
+            device: DeviceRequest::Cpu,
+            device_id: 0,
         }
     }
 }
@@ -55,7 +62,7 @@ impl EncoderOptions {
     pub fn check(&self) -> Result<()> {
         for (option, value) in [
             ("threads", self.threads),
-            ("tokenBudget", self.token_budget),
+            ("tokenBudget", self.token_budget.unwrap_or(1)),
             ("maxLength", self.max_length.unwrap_or(1)),
             ("sessions", self.sessions.unwrap_or(1)),
         ] {
@@ -70,10 +77,11 @@ impl EncoderOptions {
     }
 }
 
-/// An opened graph: its worker, whether it takes `token_type_ids`, and the
-/// output read from it.
+/// An opened graph: its worker, the device it runs on, whether it takes
+/// `token_type_ids`, and the output read from it.
 pub struct EncoderGraph {
     pub worker: Arc<ModelWorker>,
+    pub device: Device,
     pub token_types: bool,
     pub output: String,
 }
@@ -92,12 +100,22 @@ impl EncoderGraph {
     ) -> Result<Self> {
         let graph = model.graph.clone();
         let environment = runtime::environment(runtime_library)?;
-        let lanes = Lanes::new(options.threads, options.sessions, model.bytes());
-        // Sessions of one graph share the weights that kernels prepack.
-        let prepacked = PrepackedWeights::new();
-        let worker = ModelWorker::shared(&graph, lanes, |threads| {
-            runtime::open_session(&environment, &graph, threads, Some(&prepacked))
-        })?;
+        let library = runtime::loaded_library().unwrap_or_else(|| runtime_library.to_path_buf());
+        let (placement, worker) =
+            device::open_on(options.device, options.device_id, &library, |placement| {
+                let lanes = Lanes::new(options.threads, options.sessions, model.bytes(), placement);
+                // Sessions of one graph share the weights that kernels prepack.
+                let prepacked = PrepackedWeights::new();
+                ModelWorker::shared(&graph, lanes, |threads| {
+                    runtime::open_session(
+                        &environment,
+                        &graph,
+                        threads,
+                        Some(&prepacked),
+                        placement,
+                    )
+                })
+            })?;
         let info = worker.info();
         let fail = |message: String| Error::Model {
             path: graph.display().to_string(),
@@ -131,6 +149,7 @@ impl EncoderGraph {
         Ok(Self {
             token_types: info.inputs.iter().any(|i| i == "token_type_ids"),
             worker: worker.clone(),
+            device: placement.device,
             output,
         })
     }
@@ -162,41 +181,13 @@ impl EncoderGraph {
         read: ReadBatch<T>,
     ) -> Result<Vec<T>> {
         let lengths: Vec<usize> = rows.iter().map(|r| r.ids().len()).collect();
-        let mut out: Vec<Option<T>> = std::iter::repeat_with(|| None).take(rows.len()).collect();
-        let mut in_flight: VecDeque<(Vec<usize>, Pending<Result<Vec<T>>>)> = VecDeque::new();
-        let deliver = |(batch, pending): (Vec<usize>, Pending<Result<Vec<T>>>),
-                       out: &mut Vec<Option<T>>|
-         -> Result<()> {
-            for (index, value) in batch.into_iter().zip(pending.wait()??) {
-                out[index] = Some(value);
-            }
-            Ok(())
-        };
-        for batch in batching::by_length(&lengths, token_budget) {
+        let batches = batching::by_length(&lengths, token_budget);
+        self.worker.run_batches(rows.len(), batches, |batch| {
             let tokens = TokenBatch::pad(batch.iter().map(|&i| &rows[i]), pad_id);
             let batch_lengths: Vec<usize> = batch.iter().map(|&i| lengths[i]).collect();
             let (inputs, read) = (self.runner(), read.clone());
-            let pending = self
-                .worker
-                .submit(move |session| read(&inputs, session, tokens, &batch_lengths));
-            in_flight.push_back((batch, pending));
-            if in_flight.len() > self.worker.lanes() {
-                if let Some(done) = in_flight.pop_front() {
-                    deliver(done, &mut out)?;
-                }
-            }
-        }
-        while let Some(done) = in_flight.pop_front() {
-            deliver(done, &mut out)?;
-        }
-        out.into_iter()
-            .map(|value| {
-                value.ok_or_else(|| {
-                    self.runner()
-                        .fail("the graph returned fewer rows than it was given".into())
-                })
-            })
-            .collect()
+            move |session: &mut Session| read(&inputs, session, tokens, &batch_lengths)
+        })
     }
 
     /// What the worker thread needs to run batches of this graph.
@@ -269,13 +260,20 @@ impl BatchInputs {
         let value = outputs
             .get(self.output.as_str())
             .ok_or_else(|| self.fail(format!("no output `{}`", self.output)))?;
-        let (shape, values) = value.try_extract_tensor::<f32>().map_err(|e| {
-            self.fail(format!(
-                "output `{}` is not a float32 tensor ({e})",
-                self.output
-            ))
-        })?;
-        read(shape, values)
+        // An fp16 export (`dtype: 'fp16'`, for GPUs) may keep half outputs.
+        match value.try_extract_tensor::<f32>() {
+            Ok((shape, values)) => read(shape, values),
+            Err(_) => {
+                let (shape, values) = value.try_extract_tensor::<half::f16>().map_err(|e| {
+                    self.fail(format!(
+                        "output `{}` is not a float32 or float16 tensor ({e})",
+                        self.output
+                    ))
+                })?;
+                let values: Vec<f32> = values.iter().map(|h| h.to_f32()).collect();
+                read(shape, &values)
+            }
+        }
     }
 }
 

@@ -26,6 +26,7 @@ mod field {
     pub const MODEL_GRAPH: u64 = 7;
     pub const GRAPH_NODE: u64 = 1;
     pub const GRAPH_INITIALIZER: u64 = 5;
+    pub const GRAPH_INPUT: u64 = 11;
     pub const GRAPH_OUTPUT: u64 = 12;
     pub const GRAPH_SPARSE_INITIALIZER: u64 = 15;
     pub const NODE_ATTRIBUTE: u64 = 5;
@@ -45,6 +46,11 @@ mod field {
     pub const TENSOR_TYPE_SHAPE: u64 = 2;
     pub const SHAPE_DIM: u64 = 1;
     pub const DIM_VALUE: u64 = 1;
+    pub const NODE_INPUT: u64 = 1;
+    pub const NODE_OUTPUT: u64 = 2;
+    pub const NODE_OP_TYPE: u64 = 4;
+    pub const TENSOR_ELEM_TYPE: u64 = 1;
+    pub const TENSOR_RAW_DATA: u64 = 9;
 }
 
 /// An output the graph declares: its name and dimensions (`None`: symbolic,
@@ -61,6 +67,8 @@ pub struct GraphFile {
     /// The files the graph keeps its weights in, relative to its folder, in
     /// order of first mention; each checked to stay inside it.
     pub external_data: Vec<String>,
+    /// The main graph's inputs (their names), in order.
+    pub inputs: Vec<String>,
     /// The main graph's outputs, in order.
     pub outputs: Vec<DeclaredOutput>,
 }
@@ -76,6 +84,86 @@ impl GraphFile {
     }
 }
 
+/// Where a field sits in the file: its key's offset, and its content's
+/// offset and length.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Span {
+    pub key: u64,
+    pub start: u64,
+    pub len: u64,
+}
+
+impl Span {
+    pub fn end(&self) -> u64 {
+        self.start + self.len
+    }
+}
+
+/// A node of the main graph, as [`layout`] finds it.
+#[derive(Clone, Debug, Default)]
+pub struct NodeEntry {
+    pub span: Span,
+    pub op_type: String,
+    pub inputs: Vec<String>,
+    pub outputs: Vec<String>,
+}
+
+/// A declared output and where it sits.
+#[derive(Clone, Debug, Default)]
+pub struct OutputEntry {
+    pub span: Span,
+    pub name: String,
+    /// TensorProto.DataType of the output's elements (1: float, 10: float16).
+    pub elem_type: u64,
+}
+
+/// An initializer of the main graph, and where its `raw_data` bytes are.
+#[derive(Clone, Debug, Default)]
+pub struct InitializerEntry {
+    pub span: Span,
+    pub raw_data: Option<Span>,
+}
+
+/// Where the main graph and its nodes, initializers and outputs sit in the
+/// file, for a rewrite that copies everything else as it is.
+#[derive(Clone, Debug, Default)]
+pub struct GraphLayout {
+    pub size: u64,
+    /// The model's `graph` field.
+    pub graph: Span,
+    pub nodes: Vec<NodeEntry>,
+    pub initializers: Vec<InitializerEntry>,
+    pub outputs: Vec<OutputEntry>,
+}
+
+/// Reads where the main graph's nodes and outputs are in the file at
+/// `path` (no tensor data is read); `None` if the file does not parse.
+pub fn layout(path: &Path) -> Option<GraphLayout> {
+    let file = File::open(path).ok()?;
+    let size = file.metadata().ok()?.len();
+    let mut scan = Scanner {
+        file: BufReader::new(file),
+        pos: 0,
+        field_start: 0,
+        found: GraphFile::default(),
+        layout: Some(GraphLayout {
+            size,
+            ..GraphLayout::default()
+        }),
+    };
+    scan.message(size, &mut |scan, number, len| match number {
+        field::MODEL_GRAPH => {
+            let span = scan.span(len);
+            if let Some(layout) = scan.layout.as_mut() {
+                layout.graph = span;
+            }
+            scan.graph(len, 0)
+        }
+        _ => scan.skip(len),
+    })?;
+    scan.layout
+}
+
 /// Reads the graph at `path`. A graph that does not parse is ONNX Runtime's
 /// to report: the walk stops at the first malformed field and keeps what it
 /// found.
@@ -89,7 +177,9 @@ pub fn read(path: &Path) -> Result<GraphFile> {
     let mut scan = Scanner {
         file: BufReader::new(file),
         pos: 0,
+        field_start: 0,
         found: GraphFile::default(),
+        layout: None,
     };
     let _ = scan.message(size, &mut |scan, number, len| match number {
         field::MODEL_GRAPH => scan.graph(len, 0),
@@ -134,7 +224,12 @@ pub fn check_external_data(path: &Path, graph: &GraphFile) -> Result<()> {
 struct Scanner {
     file: BufReader<File>,
     pos: u64,
+    /// The key offset of the length-delimited field being visited (read it
+    /// first thing: nested fields overwrite it).
+    field_start: u64,
     found: GraphFile,
+    /// Filled by [`layout`] only.
+    layout: Option<GraphLayout>,
 }
 
 /// What a walk step calls for each length-delimited field: (scanner, field
@@ -185,6 +280,7 @@ impl Scanner {
     ) -> Option<()> {
         let end = self.pos.checked_add(len)?;
         while self.pos < end {
+            let key_start = self.pos;
             let key = self.varint()?;
             match key & 7 {
                 0 => {
@@ -198,6 +294,7 @@ impl Scanner {
                         return None;
                     }
                     let start = self.pos;
+                    self.field_start = key_start;
                     on_field(self, key >> 3, n)?;
                     if self.pos != start + n {
                         return None;
@@ -210,6 +307,43 @@ impl Scanner {
         (self.pos == end).then_some(())
     }
 
+    /// The span of the field being visited, whose content of `len` bytes
+    /// starts here.
+    fn span(&self, len: u64) -> Span {
+        Span {
+            key: self.field_start,
+            start: self.pos,
+            len,
+        }
+    }
+
+    fn text(&mut self, n: u64) -> Option<String> {
+        if n > MAX_ENTRY {
+            self.skip(n)?;
+            return Some(String::new());
+        }
+        self.bytes(n)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+    }
+
+    /// A node of the main graph, recorded for [`layout`].
+    fn node_entry(&mut self, len: u64) -> Option<()> {
+        let mut node = NodeEntry {
+            span: self.span(len),
+            ..NodeEntry::default()
+        };
+        self.message(len, &mut |scan, number, n| match number {
+            field::NODE_INPUT => scan.text(n).map(|t| node.inputs.push(t)),
+            field::NODE_OUTPUT => scan.text(n).map(|t| node.outputs.push(t)),
+            field::NODE_OP_TYPE => scan.text(n).map(|t| node.op_type = t),
+            _ => scan.skip(n),
+        })?;
+        if let Some(layout) = self.layout.as_mut() {
+            layout.nodes.push(node);
+        }
+        Some(())
+    }
+
     /// `walk` for messages with no varint of interest.
     fn message(&mut self, len: u64, on_field: &mut OnField) -> Option<()> {
         self.walk(len, &mut |_, _| {}, on_field)
@@ -220,7 +354,39 @@ impl Scanner {
             return self.skip(len);
         }
         self.message(len, &mut |scan, number, n| match number {
-            field::GRAPH_OUTPUT if depth == 0 => scan.output(n),
+            field::GRAPH_OUTPUT if depth == 0 => {
+                let span = scan.span(n);
+                let (output, elem_type) = scan.value_info(n)?;
+                if let Some(layout) = scan.layout.as_mut() {
+                    layout.outputs.push(OutputEntry {
+                        span,
+                        name: output.name.clone(),
+                        elem_type,
+                    });
+                }
+                scan.found.outputs.push(output);
+                Some(())
+            }
+            field::GRAPH_NODE if depth == 0 && scan.layout.is_some() => scan.node_entry(n),
+            field::GRAPH_INITIALIZER if depth == 0 && scan.layout.is_some() => {
+                let mut entry = InitializerEntry {
+                    span: scan.span(n),
+                    raw_data: None,
+                };
+                scan.message(n, &mut |scan, number, n| {
+                    if number == field::TENSOR_RAW_DATA {
+                        entry.raw_data = Some(scan.span(n));
+                    }
+                    scan.skip(n)
+                })?;
+                if let Some(layout) = scan.layout.as_mut() {
+                    layout.initializers.push(entry);
+                }
+                Some(())
+            }
+            field::GRAPH_INPUT if depth == 0 => scan
+                .value_info(n)
+                .map(|(i, _)| scan.found.inputs.push(i.name)),
             field::GRAPH_INITIALIZER => scan.tensor(n),
             field::GRAPH_SPARSE_INITIALIZER => {
                 scan.message(n, &mut |scan, number, n| match number {
@@ -280,43 +446,52 @@ impl Scanner {
         Some(())
     }
 
-    /// A declared output (ValueInfoProto): its name and tensor shape.
-    fn output(&mut self, len: u64) -> Option<()> {
+    /// A declared input or output (ValueInfoProto): its name and tensor
+    /// shape, and its element type.
+    fn value_info(&mut self, len: u64) -> Option<(DeclaredOutput, u64)> {
         let mut output = DeclaredOutput::default();
+        let mut elem_type = 0;
         self.message(len, &mut |scan, number, n| match (number, n <= MAX_ENTRY) {
             (field::VALUE_INFO_NAME, true) => scan
                 .bytes(n)
                 .map(|b| output.name = String::from_utf8_lossy(&b).into_owned()),
             (field::VALUE_INFO_TYPE, _) => scan.message(n, &mut |scan, number, n| match number {
-                field::TYPE_TENSOR => scan.message(n, &mut |scan, number, n| match number {
-                    field::TENSOR_TYPE_SHAPE => scan.message(n, &mut |scan, number, n| match (
-                        number,
-                        output.dims.len() < MAX_DIMS,
-                    ) {
-                        (field::SHAPE_DIM, true) => {
-                            let mut value = None;
-                            scan.walk(
-                                n,
-                                &mut |number, v| {
-                                    if number == field::DIM_VALUE {
-                                        value = Some(v as i64);
-                                    }
-                                },
-                                &mut |scan, _, n| scan.skip(n),
-                            )?;
-                            output.dims.push(value);
-                            Some(())
+                field::TYPE_TENSOR => scan.walk(
+                    n,
+                    &mut |number, v| {
+                        if number == field::TENSOR_ELEM_TYPE {
+                            elem_type = v;
                         }
+                    },
+                    &mut |scan, number, n| match number {
+                        field::TENSOR_TYPE_SHAPE => scan.message(n, &mut |scan, number, n| match (
+                            number,
+                            output.dims.len() < MAX_DIMS,
+                        ) {
+                            (field::SHAPE_DIM, true) => {
+                                let mut value = None;
+                                scan.walk(
+                                    n,
+                                    &mut |number, v| {
+                                        if number == field::DIM_VALUE {
+                                            value = Some(v as i64);
+                                        }
+                                    },
+                                    &mut |scan, _, n| scan.skip(n),
+                                )?;
+                                output.dims.push(value);
+                                Some(())
+                            }
+                            _ => scan.skip(n),
+                        }),
                         _ => scan.skip(n),
-                    }),
-                    _ => scan.skip(n),
-                }),
+                    },
+                ),
                 _ => scan.skip(n),
             }),
             _ => scan.skip(n),
         })?;
-        self.found.outputs.push(output);
-        Some(())
+        Some((output, elem_type))
     }
 }
 

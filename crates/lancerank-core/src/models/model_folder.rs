@@ -84,6 +84,39 @@ impl ModelFolder {
     }
 }
 
+/// Model types of decoder-only language models (transformers' names).
+const DECODER_TYPES: [&str; 14] = [
+    "qwen2",
+    "qwen3",
+    "qwen3_moe",
+    "gemma",
+    "gemma2",
+    "gemma3",
+    "gemma3_text",
+    "llama",
+    "mistral",
+    "phi",
+    "phi3",
+    "granite",
+    "olmo2",
+    "smollm3",
+];
+
+/// Whether `config.json` describes a decoder-only language model: a
+/// `*ForCausalLM` architecture or a decoder model type.
+pub fn is_decoder_config(config: &Value) -> bool {
+    let causal = config
+        .get("architectures")
+        .and_then(Value::as_array)
+        .is_some_and(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .any(|name| name.ends_with("ForCausalLM"))
+        });
+    let model_type = config.get("model_type").and_then(Value::as_str);
+    causal || model_type.is_some_and(|t| DECODER_TYPES.contains(&t))
+}
+
 fn read_json(path: &Path) -> Result<Value> {
     let fail = |message: String| Error::Model {
         path: path.display().to_string(),

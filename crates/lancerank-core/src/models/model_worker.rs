@@ -6,7 +6,7 @@
 //! Workers are shared: loading a graph that is already loaded with the same
 //! thread count returns the running worker.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, Sender};
@@ -14,9 +14,11 @@ use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::thread;
 
 use ort::session::Session;
+use ort::value::TensorElementType;
 
 use crate::error::{Error, Result};
-use crate::models::runtime::{self, Busy};
+use crate::models::device::{Device, Placement};
+use crate::models::runtime::{self, Busy, SMALL_GRAPH_BYTES};
 
 type Work = Box<dyn FnOnce(&mut Session) + Send>;
 
@@ -25,6 +27,10 @@ type Work = Box<dyn FnOnce(&mut Session) + Send>;
 pub struct GraphInfo {
     pub path: PathBuf,
     pub inputs: Vec<String>,
+    /// Each input's element type and dimensions as the graph declares them
+    /// (-1: dynamic).
+    pub input_types: Vec<Option<TensorElementType>>,
+    pub input_dims: Vec<Vec<i64>>,
     pub outputs: Vec<String>,
     /// Each output's dimensions as the graph declares them (-1: dynamic).
     pub output_dims: Vec<Vec<i64>>,
@@ -51,36 +57,39 @@ impl<T> Pending<T> {
     }
 }
 
-/// How a graph's batches are spread over threads: `sessions` sessions,
-/// each running one batch at a time on `threads_per_session` intra-op
-/// threads.
+/// How a graph's batches are spread over threads: `sessions` sessions on
+/// `placement`, each running one batch at a time on `threads_per_session`
+/// intra-op threads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Lanes {
     pub sessions: usize,
     pub threads_per_session: usize,
+    pub placement: Placement,
 }
-
-/// Graphs up to this size run one session per thread by default.
-pub const SMALL_GRAPH_BYTES: u64 = 256 << 20;
 
 impl Lanes {
     /// `threads` threads in all, over `sessions` sessions when given, else
-    /// the default for a graph of `graph_bytes`: one single-threaded session
-    /// per thread for a small graph (batches run side by side, with no
-    /// barrier between threads inside an operator, and each session costs a
-    /// copy of the weights), one session on every thread for a large one.
-    pub fn new(threads: usize, sessions: Option<usize>, graph_bytes: u64) -> Self {
+    /// the default for a graph of `graph_bytes`: on the CPU, one
+    /// single-threaded session per thread for a small graph (batches run
+    /// side by side, with no barrier between threads inside an operator,
+    /// and each session costs a copy of the weights), one session on every
+    /// thread for a large one; on another device, one session (the device
+    /// runs one batch at a time, and a session holds the weights there).
+    pub fn new(
+        threads: usize,
+        sessions: Option<usize>,
+        graph_bytes: u64,
+        placement: Placement,
+    ) -> Self {
         let threads = threads.max(1);
+        let small = graph_bytes <= SMALL_GRAPH_BYTES && placement.device == Device::Cpu;
         let sessions = sessions
-            .unwrap_or(if graph_bytes <= SMALL_GRAPH_BYTES {
-                threads
-            } else {
-                1
-            })
+            .unwrap_or(if small { threads } else { 1 })
             .clamp(1, threads);
         Self {
             sessions,
             threads_per_session: (threads / sessions).max(1),
+            placement,
         }
     }
 }
@@ -134,6 +143,21 @@ impl ModelWorker {
                 .inputs()
                 .iter()
                 .map(|i| i.name().to_string())
+                .collect(),
+            input_types: session
+                .inputs()
+                .iter()
+                .map(|i| i.dtype().tensor_type())
+                .collect(),
+            input_dims: session
+                .inputs()
+                .iter()
+                .map(|i| {
+                    i.dtype()
+                        .tensor_shape()
+                        .map(|s| s.to_vec())
+                        .unwrap_or_default()
+                })
                 .collect(),
             outputs: session
                 .outputs()
@@ -192,6 +216,55 @@ impl ModelWorker {
         &self.info
     }
 
+    /// Runs `batches` (each a list of indices into `rows` rows) through
+    /// `job`, which turns a batch into work giving one value per index.
+    /// Each batch is queued while those before it run, with one more in
+    /// flight than there are lanes (so other calls' batches interleave);
+    /// values come back in row order.
+    pub fn run_batches<T, J>(
+        &self,
+        rows: usize,
+        batches: Vec<Vec<usize>>,
+        job: impl Fn(&[usize]) -> J,
+    ) -> Result<Vec<T>>
+    where
+        T: Send + 'static,
+        J: FnOnce(&mut Session) -> Result<Vec<T>> + Send + 'static,
+    {
+        let mut out: Vec<Option<T>> = std::iter::repeat_with(|| None).take(rows).collect();
+        let mut in_flight: VecDeque<(Vec<usize>, Pending<Result<Vec<T>>>)> = VecDeque::new();
+        let deliver = |(batch, pending): (Vec<usize>, Pending<Result<Vec<T>>>),
+                       out: &mut Vec<Option<T>>|
+         -> Result<()> {
+            for (index, value) in batch.into_iter().zip(pending.wait()??) {
+                if let Some(slot) = out.get_mut(index) {
+                    *slot = Some(value);
+                }
+            }
+            Ok(())
+        };
+        for batch in batches {
+            let pending = self.submit(job(&batch));
+            in_flight.push_back((batch, pending));
+            if in_flight.len() > self.lanes {
+                if let Some(done) = in_flight.pop_front() {
+                    deliver(done, &mut out)?;
+                }
+            }
+        }
+        while let Some(done) = in_flight.pop_front() {
+            deliver(done, &mut out)?;
+        }
+        out.into_iter()
+            .map(|value| {
+                value.ok_or_else(|| Error::Model {
+                    path: self.info.path.display().to_string(),
+                    message: "the graph returned fewer rows than it was given".into(),
+                })
+            })
+            .collect()
+    }
+
     /// Queues `run` on the worker's thread.
     pub fn submit<T: Send + 'static>(
         &self,
@@ -216,12 +289,14 @@ impl ModelWorker {
 
 #[cfg(test)]
 mod tests {
-    use super::{Lanes, SMALL_GRAPH_BYTES};
+    use super::Lanes;
+    use crate::models::device::{Device, Placement};
+    use crate::models::runtime::SMALL_GRAPH_BYTES;
 
     #[test]
     fn small_graphs_run_a_session_per_thread_large_ones_one_session() {
         let lanes = |threads, sessions, bytes| {
-            let l = Lanes::new(threads, sessions, bytes);
+            let l = Lanes::new(threads, sessions, bytes, Placement::CPU);
             (l.sessions, l.threads_per_session)
         };
         assert_eq!(lanes(2, None, 90 << 20), (2, 1));
@@ -230,5 +305,11 @@ mod tests {
         // More sessions than threads is not more parallel.
         assert_eq!(lanes(2, Some(4), 0), (2, 1));
         assert_eq!(lanes(0, None, 0), (1, 1));
+        // A GPU runs one session, whatever the graph's size.
+        let cuda = Placement {
+            device: Device::Cuda,
+            id: 0,
+        };
+        assert_eq!(Lanes::new(2, None, 90 << 20, cuda).sessions, 1);
     }
 }

@@ -30,7 +30,13 @@ use ort::session::builder::{GraphOptimizationLevel, PrepackedWeights, SessionBui
 use ort::session::Session;
 
 use crate::error::{Error, Result};
+use crate::models::device::{self, Device, Placement};
 use crate::models::optimized_graphs;
+
+/// Graphs up to this size run one session per thread by default, and are
+/// saved to the optimized-graph cache (a larger one would hold twice its
+/// memory while the saving session is built).
+pub const SMALL_GRAPH_BYTES: u64 = 256 << 20;
 
 struct Loaded {
     environment: Environment,
@@ -79,36 +85,49 @@ fn load_environment(library: &Path) -> Result<Environment> {
     Ok(environment)
 }
 
+/// The devices the process's ONNX Runtime (loaded from `library` if none
+/// is loaded yet) was built for, and what each lacks.
+pub fn available_devices(library: &Path) -> Result<Vec<device::Offer>> {
+    environment(library)?;
+    let loaded = loaded_library().unwrap_or_else(|| library.to_path_buf());
+    Ok(device::offered(&loaded))
+}
+
 /// The path of the loaded library, once one is loaded.
 pub fn loaded_library() -> Option<PathBuf> {
     let loaded = LOADED.lock().unwrap_or_else(PoisonError::into_inner);
     loaded.as_ref().map(|l| l.library.clone())
 }
 
-/// Opens `graph` for inference on the CPU: every graph optimization, a
-/// fixed intra-op thread count, and no spinning between runs (a reranker
-/// runs in bursts, and spinning threads would steal the cores Node.js needs
-/// in between).
+/// Opens `graph` for inference on `placement`: every graph optimization, a
+/// fixed intra-op thread count (for the CPU's share of the work), and no
+/// spinning between runs (a reranker runs in bursts, and spinning threads
+/// would steal the cores Node.js needs in between). On the CPU the
+/// optimized graph is cached; another provider optimizes for itself.
 pub fn open_session(
     environment: &Environment,
     graph: &Path,
     threads: usize,
     prepacked: Option<&PrepackedWeights>,
+    placement: Placement,
 ) -> Result<Session> {
     let fail = |message: String| Error::Model {
         path: graph.display().to_string(),
         message,
     };
-    let cached = loaded_library().and_then(|library| optimized_graphs::entry_for(graph, &library));
+    let cached = loaded_library()
+        .filter(|_| placement.device == Device::Cpu)
+        .and_then(|library| optimized_graphs::entry_for(graph, &library));
     let (session, from_cache) = on_large_stack(|| {
         if let Some(entry) = cached.as_deref().filter(|e| e.is_file()) {
             match build_session(
                 environment,
-                entry,
+                Source::File(entry),
                 threads,
                 GraphOptimizationLevel::All,
                 None,
                 prepacked,
+                placement,
             ) {
                 Ok(session) => return Ok((session, true)),
                 Err(_) => {
@@ -118,26 +137,75 @@ pub fn open_session(
         }
         build_session(
             environment,
-            graph,
+            Source::File(graph),
             threads,
             GraphOptimizationLevel::All,
             None,
             prepacked,
+            placement,
         )
         .map(|s| (s, false))
     })
     .unwrap_or_else(|message| Err(fail(message)))?;
     wait_for_calls_at_exit();
-    if let (Some(entry), false) = (cached, from_cache) {
+    // Saving builds a second session beside this one: for a large graph,
+    // twice the memory while it runs.
+    let small = std::fs::metadata(graph).is_ok_and(|m| m.len() <= SMALL_GRAPH_BYTES);
+    if let (Some(entry), false, true) = (cached, from_cache, small) {
         save_optimized(environment.clone(), graph.to_path_buf(), entry);
     }
     Ok(session)
 }
 
+/// Opens the ONNX model `bytes`, whose external data is in `folder`, as
+/// [`open_session`] opens a file (without the optimized-graph cache).
+pub fn open_session_in_memory(
+    environment: &Environment,
+    bytes: &[u8],
+    folder: &Path,
+    threads: usize,
+    prepacked: Option<&PrepackedWeights>,
+    placement: Placement,
+) -> Result<Session> {
+    let source = Source::Memory { bytes, folder };
+    let session = on_large_stack(|| {
+        build_session(
+            environment,
+            source,
+            threads,
+            GraphOptimizationLevel::All,
+            None,
+            prepacked,
+            placement,
+        )
+    })
+    .unwrap_or_else(|message| {
+        Err(Error::Model {
+            path: folder.display().to_string(),
+            message,
+        })
+    })?;
+    wait_for_calls_at_exit();
+    Ok(session)
+}
+
+/// Cache entries being saved now: the sessions of one graph load side by
+/// side, and one save is enough.
+static SAVING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
 /// Saves `graph` as the extended optimizations leave it into the cache
-/// entry `entry`, on a thread of its own (its cost is not the caller's).
+/// entry `entry`, on a thread of its own (its cost is not the caller's),
+/// unless the entry is there or being saved.
 fn save_optimized(environment: Environment, graph: PathBuf, entry: PathBuf) {
-    let _ = std::thread::Builder::new()
+    {
+        let mut saving = SAVING.lock().unwrap_or_else(PoisonError::into_inner);
+        if entry.is_file() || saving.contains(&entry) {
+            return;
+        }
+        saving.push(entry.clone());
+    }
+    let key = entry.clone();
+    let started = std::thread::Builder::new()
         .name("lancerank-optimize".to_string())
         .stack_size(stack_size())
         .spawn(move || {
@@ -147,30 +215,58 @@ fn save_optimized(environment: Environment, graph: PathBuf, entry: PathBuf) {
                 .is_some_and(|dir| std::fs::create_dir_all(dir).is_ok())
                 && build_session(
                     &environment,
-                    &graph,
+                    Source::File(&graph),
                     1,
                     GraphOptimizationLevel::Level2,
                     Some(&temp),
                     None,
+                    Placement::CPU,
                 )
                 .is_ok()
                 && std::fs::rename(&temp, &entry).is_ok();
             if !saved {
                 let _ = std::fs::remove_file(&temp);
             }
+            saved_or_failed(&entry);
         });
+    if started.is_err() {
+        saved_or_failed(&key);
+    }
+}
+
+fn saved_or_failed(entry: &Path) {
+    SAVING
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .retain(|e| e != entry);
+}
+
+/// Where a session's model comes from.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    File(&'a Path),
+    /// An ONNX model in memory, its external data in `folder`.
+    Memory {
+        bytes: &'a [u8],
+        folder: &'a Path,
+    },
 }
 
 fn build_session(
     environment: &Environment,
-    graph: &Path,
+    source: Source,
     threads: usize,
     level: GraphOptimizationLevel,
     save_to: Option<&Path>,
     prepacked: Option<&PrepackedWeights>,
+    placement: Placement,
 ) -> Result<Session> {
+    let shown = match source {
+        Source::File(graph) => graph,
+        Source::Memory { folder, .. } => folder,
+    };
     let fail = |message: String| Error::Model {
-        path: graph.display().to_string(),
+        path: shown.display().to_string(),
         message,
     };
     let _busy = Busy::enter();
@@ -193,9 +289,29 @@ fn build_session(
     if let Some(weights) = prepacked {
         builder = builder.with_prepacked_weights(weights).map_err(options)?;
     }
-    builder
-        .commit_from_file(graph)
-        .map_err(|e| fail(format!("not an ONNX graph ONNX Runtime can load: {e}")))
+    placement
+        .register(&mut builder)
+        .map_err(|message| device::start_failed(placement.device, &message))?;
+    let session = match source {
+        Source::File(graph) => builder.commit_from_file(graph),
+        Source::Memory { bytes, folder } => {
+            let folder = folder
+                .to_str()
+                .ok_or_else(|| fail("the model's folder is not UTF-8".to_string()))?;
+            builder = builder
+                .with_config_entry(
+                    "session.model_external_initializers_file_folder_path",
+                    folder,
+                )
+                .map_err(options)?;
+            builder.commit_from_memory(bytes)
+        }
+    };
+    session
+        .map_err(|e| match placement.device {
+            Device::Cpu => fail(format!("not an ONNX graph ONNX Runtime can load: {e}")),
+            other => device::start_failed(other, &format!("{}: {e}", shown.display())),
+        })
         .inspect(|_| release_freed_memory())
 }
 

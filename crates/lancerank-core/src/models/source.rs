@@ -101,14 +101,16 @@ const DTYPES: [(&str, &str); 9] = [
     ("quantized", "_quantized"),
 ];
 
-/// The graphs looked for, in order, when no file is named: `onnx/model.onnx`
-/// then `model.onnx` (with the `dtype`'s suffix); for ColBERT,
-/// `vespa_colbert.onnx` first, the encoder with its projection that
-/// repositories such as answerai-colbert-small-v1 ship beside a bare encoder.
+/// The graphs looked for, in order, when no file is named: the `dtype`'s,
+/// `onnx/model<suffix>.onnx` then `model<suffix>.onnx`. Without a `dtype`,
+/// the full-precision graph first, then the others in [`FALLBACK`]'s order
+/// (a repository such as onnx-community/Qwen3-Reranker-0.6B-ONNX ships
+/// only quantized graphs). For ColBERT, `vespa_colbert.onnx` comes first,
+/// the encoder with its projection that repositories such as
+/// answerai-colbert-small-v1 ship beside a bare encoder.
 pub fn graph_candidates(kind: ModelKind, dtype: Option<&str>) -> Result<Vec<String>> {
-    let suffix = match dtype {
-        None => "",
-        Some(d) => DTYPES
+    let suffix = |d: &str| {
+        DTYPES
             .iter()
             .find(|(name, _)| *name == d)
             .map(|(_, suffix)| *suffix)
@@ -122,17 +124,28 @@ pub fn graph_candidates(kind: ModelKind, dtype: Option<&str>) -> Result<Vec<Stri
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
-            })?,
+            })
     };
-    let mut names = vec![
-        format!("onnx/model{suffix}.onnx"),
-        format!("model{suffix}.onnx"),
-    ];
-    if kind == ModelKind::Colbert && suffix.is_empty() {
+    let dtypes: Vec<&str> = match dtype {
+        Some(d) => vec![d],
+        None => FALLBACK.to_vec(),
+    };
+    let mut names = Vec::new();
+    for d in dtypes {
+        let suffix = suffix(d)?;
+        names.push(format!("onnx/model{suffix}.onnx"));
+        names.push(format!("model{suffix}.onnx"));
+    }
+    if kind == ModelKind::Colbert && dtype.is_none_or(|d| d == "fp32") {
         names.insert(0, "vespa_colbert.onnx".to_string());
     }
     Ok(names)
 }
+
+/// The graphs a model without `dtype` falls back on, best first: full
+/// precision, then dynamic int8 (closest to it, and the fastest on CPUs),
+/// 4-bit weights, half precision (made for GPUs), and the mixes.
+pub const FALLBACK: [&str; 8] = ["fp32", "q8", "int8", "uint8", "q4", "fp16", "q4f16", "bnb4"];
 
 /// The files to fetch for a model from the hub; the last is the ONNX graph:
 /// `model_file`, else the first of `candidates` the repository has.
@@ -161,6 +174,8 @@ pub struct ModelSource {
 /// A model on disk: its folder, and the graph a kind opens there.
 #[derive(Clone, Debug)]
 pub struct Located {
+    /// The model as the caller named it: a folder or a hub id.
+    pub model: String,
     pub dir: PathBuf,
     /// The graph, inside `dir`.
     pub graph: PathBuf,
@@ -171,6 +186,19 @@ pub struct Located {
 }
 
 impl Located {
+    /// The model's name: its hub id, or its folder's name.
+    pub fn name(&self) -> String {
+        let path = Path::new(&self.model);
+        match path.is_dir() {
+            true => path
+                .canonicalize()
+                .ok()
+                .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .unwrap_or_else(|| self.model.clone()),
+            false => self.model.clone(),
+        }
+    }
+
     /// The graph's bytes on disk, its external data included.
     pub fn bytes(&self) -> u64 {
         let dir = self.graph.parent().unwrap_or(&self.dir);
@@ -263,6 +291,7 @@ impl ModelSource {
                     .await?;
             }
             return Ok(Located {
+                model: self.model.clone(),
                 dir: snapshot.dir,
                 graph,
                 graph_name,
@@ -298,7 +327,7 @@ impl ModelSource {
                 message: format!(
                     "not a model folder: it lacks {} (a model folder holds {TOKENIZER}, {CONFIG} and an ONNX graph, {}, or the one `modelFile` names; {TOKENIZER_CONFIG} and {ST_CONFIG} when the model has them); {}",
                     missing.join(" and "),
-                    candidates.join(" or "),
+                    Wanted::first_of(&candidates).describe(),
                     found_in(&dir)
                 ),
             });
@@ -319,6 +348,7 @@ impl ModelSource {
                 Ok(()) => {
                     graph_file::check_external_data(&graph, &graph_file)?;
                     return Ok(Located {
+                        model: self.model.clone(),
                         dir,
                         graph,
                         graph_name: name.clone(),
@@ -348,7 +378,7 @@ impl ModelSource {
                 path: dir.display().to_string(),
                 message: format!(
                     "no ONNX graph: looked for {}; {has} (options `modelFile`, `dtype`)",
-                    candidates.join(", ")
+                    Wanted::first_of(candidates).describe()
                 ),
             },
         }
@@ -390,7 +420,11 @@ fn found_in(dir: &Path) -> String {
         .flatten()
         .map(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
-            if e.path().is_dir() { format!("{name}/") } else { name }
+            if e.path().is_dir() {
+                format!("{name}/")
+            } else {
+                name
+            }
         })
         .collect();
     if names.is_empty() {
@@ -402,7 +436,11 @@ fn found_in(dir: &Path) -> String {
     format!(
         "it holds: {}{}",
         names.join(", "),
-        if more > 0 { format!(", and {more} more") } else { String::new() }
+        if more > 0 {
+            format!(", and {more} more")
+        } else {
+            String::new()
+        }
     )
 }
 

@@ -22,6 +22,16 @@ pub struct TextTokenizer {
 
 impl TextTokenizer {
     pub fn load(path: &Path, max_length: usize) -> Result<Self> {
+        Self::open(path, Some(max_length))
+    }
+
+    /// A tokenizer that never truncates (its callers cut the parts of a
+    /// prompt themselves).
+    pub fn untruncated(path: &Path) -> Result<Self> {
+        Self::open(path, None)
+    }
+
+    fn open(path: &Path, max_length: Option<usize>) -> Result<Self> {
         let fail = |message: String| Error::Model {
             path: path.display().to_string(),
             message,
@@ -29,17 +39,21 @@ impl TextTokenizer {
         let mut inner = Tokenizer::from_file(path)
             .map_err(|e| fail(format!("not a tokenizer.json this version can read: {e}")))?;
         inner.with_padding(None);
-        inner
-            .with_truncation(Some(TruncationParams {
-                direction: TruncationDirection::Right,
-                max_length,
-                strategy: TruncationStrategy::LongestFirst,
-                stride: 0,
-            }))
-            .map_err(|e| fail(format!("cannot truncate at {max_length} tokens: {e}")))?;
+        let truncation = max_length.map(|max_length| TruncationParams {
+            direction: TruncationDirection::Right,
+            max_length,
+            strategy: TruncationStrategy::LongestFirst,
+            stride: 0,
+        });
+        inner.with_truncation(truncation).map_err(|e| {
+            fail(format!(
+                "cannot truncate at {} tokens: {e}",
+                max_length.unwrap_or(0)
+            ))
+        })?;
         Ok(Self {
             inner,
-            max_length,
+            max_length: max_length.unwrap_or(usize::MAX),
             path: path.display().to_string(),
         })
     }
@@ -66,11 +80,24 @@ impl TextTokenizer {
         self.encode(EncodeInput::Single(text.into()))
     }
 
+    /// The ids of one piece of a prompt: no special tokens added (those the
+    /// text spells, such as `<|im_start|>`, are still read as one token).
+    pub fn pieces(&self, text: &str) -> Result<Vec<u32>> {
+        self.inner
+            .encode_fast(text, false)
+            .map(|e| e.get_ids().to_vec())
+            .map_err(|e| self.failed(e))
+    }
+
     fn encode(&self, input: EncodeInput) -> Result<Encoding> {
-        self.inner.encode(input, true).map_err(|e| Error::Model {
+        self.inner.encode(input, true).map_err(|e| self.failed(e))
+    }
+
+    fn failed(&self, e: tokenizers::Error) -> Error {
+        Error::Model {
             path: self.path.clone(),
             message: format!("tokenizing failed: {e}"),
-        })
+        }
     }
 }
 

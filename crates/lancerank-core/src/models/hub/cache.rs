@@ -48,12 +48,28 @@ impl Cache {
     /// snapshot holding every required file is complete: an optional file
     /// it lacks counts as absent, whether or not a `.no_exist` marker says so
     /// (caches filled by other tools fetch only the files they needed).
-    pub fn cached(&self, commit: &str, wanted: &[Wanted]) -> Option<Vec<Option<String>>> {
+    /// Of several names, a cached one is taken only if every name before
+    /// it is known to be missing, unless `any` (offline: the best the cache has).
+    pub fn cached(
+        &self,
+        commit: &str,
+        wanted: &[Wanted],
+        any: bool,
+    ) -> Option<Vec<Option<String>>> {
         let dir = self.snapshot_dir(commit);
         wanted
             .iter()
             .map(|want| {
-                let present = want.names.iter().find(|n| dir.join(n).is_file()).cloned();
+                let mut present = None;
+                for name in &want.names {
+                    if dir.join(name).is_file() {
+                        present = Some(name.clone());
+                        break;
+                    }
+                    if !any && !self.is_missing(commit, name) {
+                        break;
+                    }
+                }
                 match present {
                     Some(name) => Some(Some(name)),
                     None if !want.required => Some(None),
@@ -61,6 +77,15 @@ impl Cache {
                 }
             })
             .collect()
+    }
+
+    /// Whether `file` is recorded as missing at `commit`.
+    pub fn is_missing(&self, commit: &str, file: &str) -> bool {
+        self.repo_dir
+            .join(".no_exist")
+            .join(commit)
+            .join(file)
+            .is_file()
     }
 
     /// Records that `file` does not exist at `commit`, as huggingface_hub does.

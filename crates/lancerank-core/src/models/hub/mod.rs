@@ -25,6 +25,7 @@ use std::time::Duration;
 pub use options::HubOptions;
 
 use crate::error::{Cause, Error, Result};
+use crate::models::model_folder::{is_decoder_config, ModelFolder};
 use crate::models::names::{check_relative_name, is_repo_id};
 use crate::net::{self, ClientOptions, Secrets};
 use cache::Cache;
@@ -53,6 +54,17 @@ impl Wanted {
         Self {
             names: names.to_vec(),
             required: true,
+        }
+    }
+
+    /// The names, for a message: a long list by its first two.
+    pub fn describe(&self) -> String {
+        match self.names.as_slice() {
+            [first, second, _, _, rest @ ..] => format!(
+                "{first}, {second} or one of {} other graphs",
+                rest.len() + 2
+            ),
+            names => names.join(" or "),
         }
     }
 }
@@ -123,7 +135,7 @@ impl<'a> Hub<'a> {
             check_relative_name("model file", name).map_err(|e| Error::InvalidArgument(e.0))?;
         }
         if let Some(commit) = self.cache.cached_commit(revision) {
-            if let Some(files) = self.cache.cached(&commit, wanted) {
+            if let Some(files) = self.cache.cached(&commit, wanted, self.options.offline) {
                 return Ok(Snapshot {
                     dir: self.cache.snapshot_dir(&commit),
                     commit,
@@ -135,9 +147,9 @@ impl<'a> Hub<'a> {
             let missing = wanted
                 .iter()
                 .find(|w| w.required)
-                .map_or("", |w| w.names[0].as_str());
+                .map_or_else(String::new, Wanted::describe);
             return Err(self.fail(
-                missing,
+                &missing,
                 format!(
                     "not in the cache at {} and offline mode is on (HF_HUB_OFFLINE / option `offline`)",
                     self.cache.repo_dir().display()
@@ -158,13 +170,30 @@ impl<'a> Hub<'a> {
         // The first download pins the commit; later files come from it.
         let mut commit: Option<String> = None;
         let mut files = Vec::with_capacity(wanted.len());
+        // The repository's file list, read once a long list of candidates
+        // misses twice (one request instead of one per candidate).
+        let mut listing: Option<Option<Vec<String>>> = None;
         for want in wanted {
             let mut found = None;
-            for name in &want.names {
+            for (tried, name) in want.names.iter().enumerate() {
                 if let Some(c) = &commit {
                     if self.cache.snapshot_dir(c).join(name).is_file() {
                         found = Some(name.clone());
                         break;
+                    }
+                }
+                if tried >= 2 && want.names.len() > 3 {
+                    let at = commit.clone().unwrap_or_else(|| revision.to_string());
+                    if listing.is_none() {
+                        listing = Some(self.files(&client, &at).await);
+                    }
+                    if let Some(Some(listed)) = &listing {
+                        if !listed.contains(name) {
+                            if let Some(c) = &commit {
+                                self.cache.mark_missing(c, name);
+                            }
+                            continue;
+                        }
                     }
                 }
                 let at = commit.clone().unwrap_or_else(|| revision.to_string());
@@ -183,13 +212,22 @@ impl<'a> Hub<'a> {
             }
             if found.is_none() && want.required {
                 let at = commit.clone().unwrap_or_else(|| revision.to_string());
-                let listed = match want.names.iter().all(|n| n.ends_with(".onnx")) {
-                    true => self.files(&client, &at).await,
-                    false => None,
+                let listed = match (
+                    listing.take(),
+                    want.names.iter().all(|n| n.ends_with(".onnx")),
+                ) {
+                    (Some(listed), true) => listed,
+                    (None, true) => self.files(&client, &at).await,
+                    (_, false) => None,
                 };
+                let decoder = commit
+                    .as_ref()
+                    .map(|c| self.cache.snapshot_dir(c))
+                    .and_then(|dir| ModelFolder::open(dir).ok()?.config().ok())
+                    .is_some_and(|config| is_decoder_config(&config));
                 return Err(self.fail(
-                    &want.names.join(" or "),
-                    not_found(&self.options.endpoint, self.repo, listed),
+                    &want.describe(),
+                    not_found(&self.options.endpoint, self.repo, listed, decoder),
                     Cause::NotFound,
                 ));
             }
@@ -209,8 +247,9 @@ impl<'a> Hub<'a> {
 
 /// The message for a graph or file the repository lacks; with its file
 /// list (`files`), it says which ONNX graphs there are, or that there are
-/// none and where to get one.
-fn not_found(endpoint: &str, repo: &str, files: Option<Vec<String>>) -> String {
+/// none and where to get one (for a `decoder`-only language model, its
+/// exports with past inputs).
+fn not_found(endpoint: &str, repo: &str, files: Option<Vec<String>>, decoder: bool) -> String {
     let at = format!("{}/{repo}", endpoint.trim_end_matches('/'));
     let Some(files) = files else {
         return format!("not found (HTTP 404) at {at}");
@@ -228,9 +267,22 @@ fn not_found(endpoint: &str, repo: &str, files: Option<Vec<String>>) -> String {
     }
     let shown: Vec<&str> = files.iter().map(String::as_str).take(12).collect();
     let more = files.len().saturating_sub(shown.len());
-    format!(
-        "the repository {at} has no ONNX graph (its files: {}{}); use an ONNX export of it (a repository that holds onnx/model.onnx, often named like `{repo}-onnx` or under `onnx-community/`), or export one with `optimum-cli export onnx --model {repo} --task text-classification <folder>` and pass the folder as `model`",
+    let listed = format!(
+        "{}{}",
         shown.join(", "),
-        if more > 0 { format!(", and {more} more") } else { String::new() }
+        if more > 0 {
+            format!(", and {more} more")
+        } else {
+            String::new()
+        }
+    );
+    if decoder {
+        let name = repo.rsplit('/').next().unwrap_or(repo);
+        return format!(
+            "the repository {at} has no ONNX graph (its files: {listed}); it is a decoder-only language model: use an ONNX export of it, such as `onnx-community/{name}-ONNX` (its onnx/model_quantized.onnx and onnx/model_q4.onnx load with no option), or export one with `optimum-cli export onnx --model {repo} --task text-generation-with-past <folder>` and pass the folder as `model`"
+        );
+    }
+    format!(
+        "the repository {at} has no ONNX graph (its files: {listed}); use an ONNX export of it (a repository that holds onnx/model.onnx, often named like `{repo}-onnx` or under `onnx-community/`), or export one with `optimum-cli export onnx --model {repo} --task text-classification <folder>` and pass the folder as `model`"
     )
 }
