@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{located, root, runtime_library};
+use common::{located, root, runtime_library, texts};
 use lancerank_core::models::colbert::{Colbert, ColbertOptions, QueryLength};
 use lancerank_core::models::encoder::EncoderOptions;
 use lancerank_core::models::source::ModelKind;
@@ -23,15 +23,6 @@ fn cases() -> Vec<Value> {
         .as_array()
         .unwrap()
         .clone()
-}
-
-fn texts(case: &Value) -> Vec<String> {
-    case["texts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t.as_str().unwrap().to_string())
-        .collect()
 }
 
 fn assert_close(got: &[f32], expected: &Value, what: &str) {

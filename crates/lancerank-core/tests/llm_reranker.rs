@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{fixture, runtime_library};
+use common::{fixture, runtime_library, texts};
 use lancerank_core::models::cross_encoder::{CrossEncoderOptions, LlmOptions, PrefixReuse};
 use lancerank_core::models::encoder::EncoderOptions;
 use lancerank_core::models::llm_reranker::LlmReranker;
@@ -34,15 +34,6 @@ fn cases(key: &str) -> (Option<usize>, Vec<Value>) {
         ),
         None => (None, entry.as_array().unwrap().clone()),
     }
-}
-
-fn texts(case: &Value) -> Vec<String> {
-    case["texts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t.as_str().unwrap().to_string())
-        .collect()
 }
 
 fn assert_parity(
@@ -77,71 +68,21 @@ fn every_family_matches_its_reference() {
             prefix_reuse: reuse,
             ..Default::default()
         };
+        // fixture, dtype, reference: fp32 and weight-only q4 graphs, every family.
+        let cases = [
+            ("qwen3-reranker", None, "qwen3-reranker"),
+            ("qwen3-reranker", None, "qwen3-reranker short"),
+            ("qwen3-reranker", Some("q4"), "qwen3-reranker q4"),
+            ("qwen3-reranker-nopast", None, "qwen3-reranker"),
+            ("qwen3-reranker-seq-cls", None, "qwen3-reranker-seq-cls"),
+            ("mxbai-rerank-base-v2", None, "mxbai-rerank-v2"),
+            ("bge-reranker-v2-gemma", None, "bge-reranker-v2-gemma"),
+            ("bge-reranker-v2-gemma", None, "bge-reranker-v2-gemma short"),
+        ];
         for budget in [None, Some(1)] {
-            assert_parity(
-                "qwen3-reranker",
-                None,
-                "qwen3-reranker",
-                1e-4,
-                llm.clone(),
-                budget,
-            );
-            assert_parity(
-                "qwen3-reranker",
-                None,
-                "qwen3-reranker short",
-                1e-4,
-                llm.clone(),
-                budget,
-            );
-            assert_parity(
-                "qwen3-reranker",
-                Some("q4"),
-                "qwen3-reranker q4",
-                1e-4,
-                llm.clone(),
-                budget,
-            );
-            assert_parity(
-                "qwen3-reranker-nopast",
-                None,
-                "qwen3-reranker",
-                1e-4,
-                llm.clone(),
-                budget,
-            );
-            assert_parity(
-                "qwen3-reranker-seq-cls",
-                None,
-                "qwen3-reranker-seq-cls",
-                1e-4,
-                llm.clone(),
-                budget,
-            );
-            assert_parity(
-                "mxbai-rerank-base-v2",
-                None,
-                "mxbai-rerank-v2",
-                1e-4,
-                llm.clone(),
-                budget,
-            );
-            assert_parity(
-                "bge-reranker-v2-gemma",
-                None,
-                "bge-reranker-v2-gemma",
-                1e-4,
-                llm.clone(),
-                budget,
-            );
-            assert_parity(
-                "bge-reranker-v2-gemma",
-                None,
-                "bge-reranker-v2-gemma short",
-                1e-4,
-                llm.clone(),
-                budget,
-            );
+            for (name, dtype, key) in cases {
+                assert_parity(name, dtype, key, 1e-4, llm.clone(), budget);
+            }
         }
     }
 }

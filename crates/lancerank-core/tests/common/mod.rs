@@ -59,3 +59,13 @@ pub fn located(
     source.model_file = model_file.map(str::to_string);
     source.locate_in_folder(kind)
 }
+
+/// A reference case's `texts`.
+pub fn texts(case: &serde_json::Value) -> Vec<String> {
+    case["texts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap().to_string())
+        .collect()
+}
