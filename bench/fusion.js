@@ -1,8 +1,10 @@
 'use strict'
 // RRF on two result sets of 1k, 10k and 100k rows, side by side in one run:
 // lancerank's RecordBatch API and bytes API, @lancedb/lancedb's RRF (through
-// its native object, with the IPC conversions its public method needs), and
-// a plain-JS Map-based RRF. Prints medians and ratios; `--json FILE` saves them.
+// its native object, with the IPC conversions its public method needs), a
+// plain-JS Map-based RRF, and the floor: one memcpy of the bytes API's input
+// and output sizes (into buffers made once, and into new buffers as a call
+// must). Prints min/median/max and ratios of medians; `--json FILE` saves them.
 
 const os = require('node:os')
 const fs = require('node:fs')
@@ -10,7 +12,7 @@ const arrow = require('apache-arrow')
 const lancedb = require('@lancedb/lancedb')
 const { RRFReranker } = require('..')
 const { hybridResults } = require('./data.js')
-const { time } = require('./timing.js')
+const { timeSpread } = require('./timing.js')
 
 const SIZES = [1_000, 10_000, 100_000]
 const RUNS = { 1000: 60, 10000: 25, 100000: 9 }
@@ -36,6 +38,24 @@ function jsMapRrf(vec, fts, k = 60) {
   return [...scores.entries()].sort((a, b) => b[1] - a[1])
 }
 
+// The floor of any bytes-in, bytes-out call: copying `inBytes` and writing
+// `outBytes`, and nothing else. `fresh`: into new buffers every call (as a
+// call that hands its output to the caller must), else into buffers made once.
+function memcpy(inBytes, outBytes, fresh) {
+  const source = new Uint8Array(Math.max(inBytes, outBytes)).fill(7)
+  let input = new Uint8Array(inBytes)
+  let output = new Uint8Array(outBytes)
+  return async () => {
+    if (fresh) {
+      input = new Uint8Array(inBytes)
+      output = new Uint8Array(outBytes)
+    }
+    input.set(source.subarray(0, inBytes))
+    output.set(source.subarray(0, outBytes))
+    return output
+  }
+}
+
 async function main() {
   const rrf = new RRFReranker()
   const lance = await lancedb.rerankers.RRFReranker.create(60)
@@ -46,15 +66,20 @@ async function main() {
     const ftsStream = arrow.tableToIPC(new arrow.Table(fts), 'stream')
     const runs = RUNS[n]
     const row = { rows: n }
-    row.lancerankBatch = await time(runs, () => rrf.rerankHybrid('q', vec, fts))
-    row.lancerankBytes = await time(runs, () => rrf.rerankHybridIpc('q', vecStream, ftsStream))
-    row.lancedb = await time(runs, async () => {
+    row.lancerankBatch = await timeSpread(runs, () => rrf.rerankHybrid('q', vec, fts))
+    row.lancerankBytes = await timeSpread(runs, () => rrf.rerankHybridIpc('q', vecStream, ftsStream))
+    row.lancedb = await timeSpread(runs, async () => {
       const out = await lance.inner.rerankHybrid('q',
         Buffer.from(arrow.tableToIPC(new arrow.Table(vec), 'file')),
         Buffer.from(arrow.tableToIPC(new arrow.Table(fts), 'file')))
       return arrow.tableFromIPC(out)
     })
-    row.jsMap = await time(runs, async () => jsMapRrf(vec, fts))
+    row.jsMap = await timeSpread(runs, async () => jsMapRrf(vec, fts))
+    const outBytes = (await rrf.rerankHybridIpc('q', vecStream, ftsStream)).length
+    row.bytesIn = vecStream.length + ftsStream.length
+    row.bytesOut = outBytes
+    row.memcpy = await timeSpread(runs, memcpy(row.bytesIn, outBytes, false))
+    row.memcpyNew = await timeSpread(runs, memcpy(row.bytesIn, outBytes, true))
     // The answers agree: same top rows.
     const ours = (await rrf.rerankHybrid('q', vec, fts)).getChild('_rowid').toArray().slice(0, 5)
     const theirs = arrow.tableFromIPC(await lance.inner.rerankHybrid('q',
@@ -62,11 +87,16 @@ async function main() {
       Buffer.from(arrow.tableToIPC(new arrow.Table(fts), 'file')))).getChild('_rowid').toArray().slice(0, 5)
     row.sameTop5 = ours.every((v, i) => v === theirs[i])
     results.push(row)
+    const spread = (t) => `${t.min.toFixed(2)}/${t.median.toFixed(2)}/${t.max.toFixed(2)}`
+    const ratio = (a, b) => `${(a.median / b.median).toFixed(1)}x`
     console.log(
-      `${String(n).padStart(7)} rows | lancerank batch ${row.lancerankBatch.toFixed(2)} ms | bytes ${row.lancerankBytes.toFixed(2)} ms | ` +
-      `lancedb ${row.lancedb.toFixed(2)} ms | js Map ${row.jsMap.toFixed(2)} ms | ` +
-      `lancedb/batch ${(row.lancedb / row.lancerankBatch).toFixed(1)}x | lancedb/bytes ${(row.lancedb / row.lancerankBytes).toFixed(1)}x | ` +
-      `jsMap/batch ${(row.jsMap / row.lancerankBatch).toFixed(1)}x | same top 5: ${row.sameTop5}`,
+      `${String(n).padStart(7)} rows (${(row.bytesIn / 1e6).toFixed(1)} MB in, ${(row.bytesOut / 1e6).toFixed(1)} MB out), ms min/median/max | ` +
+      `lancerank batch ${spread(row.lancerankBatch)} | bytes ${spread(row.lancerankBytes)} | ` +
+      `lancedb ${spread(row.lancedb)} | js Map ${spread(row.jsMap)} | ` +
+      `memcpy ${spread(row.memcpy)} | memcpy into new buffers ${spread(row.memcpyNew)} | ` +
+      `lancedb/batch ${ratio(row.lancedb, row.lancerankBatch)} | lancedb/bytes ${ratio(row.lancedb, row.lancerankBytes)} | ` +
+      `bytes/memcpy ${ratio(row.lancerankBytes, row.memcpy)} | bytes/new-buffer memcpy ${ratio(row.lancerankBytes, row.memcpyNew)} | ` +
+      `jsMap/batch ${ratio(row.jsMap, row.lancerankBatch)} | same top 5: ${row.sameTop5}`,
     )
   }
   const env = {

@@ -6,8 +6,8 @@ function median(xs) {
   return s[Math.floor(s.length / 2)]
 }
 
-/** Median milliseconds of `runs` awaited calls of `fn`, after `warmup` calls. */
-async function time(runs, fn, warmup = 1) {
+/** Min, median and max milliseconds of `runs` awaited calls of `fn`, after `warmup` calls. */
+async function timeSpread(runs, fn, warmup = 1) {
   for (let i = 0; i < warmup; i++) await fn()
   const samples = []
   for (let i = 0; i < runs; i++) {
@@ -15,7 +15,12 @@ async function time(runs, fn, warmup = 1) {
     await fn()
     samples.push(Number(process.hrtime.bigint() - t0) / 1e6)
   }
-  return median(samples)
+  return { min: Math.min(...samples), median: median(samples), max: Math.max(...samples) }
+}
+
+/** Median milliseconds of `runs` awaited calls of `fn`, after `warmup` calls. */
+async function time(runs, fn, warmup = 1) {
+  return (await timeSpread(runs, fn, warmup)).median
 }
 
 /** The p-th percentile (nearest rank) of `xs`. */
@@ -37,4 +42,4 @@ async function timeCalls(n, fn) {
   return { ms, scores: Array.from(scores) }
 }
 
-module.exports = { time, percentile, timeCalls }
+module.exports = { time, timeSpread, percentile, timeCalls }

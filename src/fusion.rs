@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use lancerank_core::arrow::ipc;
 use lancerank_core::arrow::merge::{FTS_RESULTS, VECTOR_RESULTS};
 use lancerank_core::fusion::{Fusion, LinearCombination, Mrr, Rrf, ScoreFusion};
 use lancerank_core::ReturnScore;
@@ -93,7 +92,7 @@ impl NativeFusion {
         let bytes = off_thread(move || {
             let vector = read_result(vector, VECTOR_RESULTS)?;
             let fts = read_result(fts, FTS_RESULTS)?;
-            ipc::write_batch(&fusion.rerank_hybrid(vector, fts)?)
+            fusion.rank_hybrid(vector, fts)?.into_ipc()
         })
         .await?;
         Ok(bytes.into())
@@ -107,7 +106,9 @@ impl NativeFusion {
     ) -> napi::Result<Buffer> {
         let fusion = Arc::clone(&self.inner);
         let bytes = off_thread(move || {
-            ipc::write_batch(&fusion.rerank_multivector(read_result_sets(sets)?, deduplicate)?)
+            fusion
+                .rank_multivector(read_result_sets(sets)?, deduplicate)?
+                .into_ipc()
         })
         .await?;
         Ok(bytes.into())

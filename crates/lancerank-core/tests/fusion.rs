@@ -346,3 +346,190 @@ fn ipc_round_trip_and_garbage() {
         );
     }
 }
+
+/// Every column type the IPC output writes straight from the inputs, with
+/// nulls, sliced inputs and columns only one side has: the bytes read back
+/// as the batch built from the same ranking, for hybrid and multivector
+/// calls. A dictionary column (which has no such writer) takes the
+/// batch-then-write path and reads back the same too.
+#[test]
+fn ipc_output_written_from_the_inputs_reads_back_as_the_built_batch() {
+    use arrow_array::builder::{FixedSizeListBuilder, Float32Builder, StringDictionaryBuilder};
+    use arrow_array::types::Int32Type;
+    use arrow_array::{
+        BinaryArray, BooleanArray, LargeBinaryArray, LargeStringArray, NullArray,
+        TimestampMicrosecondArray,
+    };
+    use lancerank_core::fusion::Fusion;
+
+    let n = 9;
+    let row_ids: Vec<u64> = (0..n as u64).collect();
+    let mut vectors = FixedSizeListBuilder::new(Float32Builder::new(), 3);
+    for i in 0..n {
+        for j in 0..3 {
+            if (i + j) % 4 == 0 {
+                vectors.values().append_null();
+            } else {
+                vectors.values().append_value((i * 3 + j) as f32);
+            }
+        }
+        vectors.append(i % 5 != 2);
+    }
+    let strings: Vec<Option<String>> = (0..n)
+        .map(|i| (i % 3 != 1).then(|| "é".repeat(i)))
+        .collect();
+    let mut dictionary = StringDictionaryBuilder::<Int32Type>::new();
+    for i in 0..n {
+        dictionary.append_value(["a", "b", "c"][i % 3]);
+    }
+    let vector_side = batch(vec![
+        ("_rowid", ids(&row_ids)),
+        (
+            "_distance",
+            floats(&(0..n).map(|i| i as f32 / 10.0).collect::<Vec<_>>()),
+        ),
+        (
+            "text",
+            Arc::new(StringArray::from(strings.clone())) as ArrayRef,
+        ),
+        (
+            "large",
+            Arc::new(LargeStringArray::from(strings.clone())) as ArrayRef,
+        ),
+        (
+            "raw",
+            Arc::new(BinaryArray::from_iter(
+                strings.iter().map(|s| s.as_deref().map(str::as_bytes)),
+            )) as ArrayRef,
+        ),
+        (
+            "large_raw",
+            Arc::new(LargeBinaryArray::from_iter(
+                strings.iter().map(|s| s.as_deref().map(str::as_bytes)),
+            )) as ArrayRef,
+        ),
+        (
+            "flag",
+            Arc::new(BooleanArray::from_iter(
+                (0..n).map(|i| (i % 4 != 3).then_some(i % 2 == 0)),
+            )) as ArrayRef,
+        ),
+        ("vector", Arc::new(vectors.finish()) as ArrayRef),
+        (
+            "at",
+            Arc::new(TimestampMicrosecondArray::from_iter(
+                (0..n).map(|i| (i != 4).then_some(i as i64)),
+            )) as ArrayRef,
+        ),
+        ("nothing", Arc::new(NullArray::new(n)) as ArrayRef),
+        (
+            "only_vector",
+            Arc::new(Int64Array::from_iter_values(0..n as i64)) as ArrayRef,
+        ),
+    ]);
+    let fts_ids: Vec<u64> = (5..5 + n as u64).collect();
+    let fts_side = batch(vec![
+        ("_rowid", ids(&fts_ids)),
+        (
+            "_score",
+            floats(&(0..n).map(|i| (n - i) as f32).collect::<Vec<_>>()),
+        ),
+        ("text", texts(&fts_ids)),
+    ]);
+    let with_dictionary = batch(vec![
+        ("_rowid", ids(&row_ids)),
+        ("_distance", floats(&vec![0.5; n])),
+        ("label", Arc::new(dictionary.finish()) as ArrayRef),
+    ]);
+    let fusions = [
+        Fusion::Rrf(Rrf::new(60.0, ReturnScore::All).unwrap()),
+        Fusion::Mrr(Mrr::new(0.5, 0.5, ReturnScore::Relevance).unwrap()),
+    ];
+    // `direct`: written from the inputs (arrow-rs, which the fallback uses,
+    // pads buffers to 64 bytes, so its bytes differ), else by arrow-rs.
+    let same = |rank: &dyn Fn() -> lancerank_core::Result<lancerank_core::arrow::merge::Ranked>,
+                direct: bool| {
+        let built = rank().unwrap().into_batch().unwrap();
+        let bytes = rank().unwrap().into_ipc().unwrap();
+        assert_eq!(bytes != ipc::write_batch(&built).unwrap(), direct);
+        let read = ipc::read_batch(Buffer::from_vec(bytes), "written").unwrap();
+        assert_eq!(read, built);
+        built
+    };
+    for fusion in &fusions {
+        for (vector, fts) in [
+            (vector_side.clone(), fts_side.clone()),
+            (vector_side.slice(2, 6), fts_side.slice(1, 5)),
+            (fts_side.clone(), vector_side.slice(3, 5)),
+        ] {
+            let built = same(&|| fusion.rank_hybrid(vector.clone(), fts.clone()), true);
+            assert!(built.num_rows() > 0);
+        }
+        same(
+            &|| fusion.rank_multivector(vec![vector_side.slice(1, 7), vector_side.clone()], false),
+            true,
+        );
+        same(
+            &|| {
+                fusion.rank_multivector(
+                    vec![with_dictionary.clone(), with_dictionary.slice(2, 3)],
+                    true,
+                )
+            },
+            false,
+        );
+    }
+}
+
+/// Text read from IPC: multi-byte strings (sliced, 32- and 64-bit offsets)
+/// read back as written; bytes that are not UTF-8, and offsets that cut a
+/// character in two, are errors naming the input, the column and the row.
+#[test]
+fn ipc_text_is_checked_for_utf8() {
+    use arrow_array::LargeStringArray;
+    let words = ["plain", "é", "日本語", "", "ß ø", "é"];
+    let b = batch(vec![
+        ("_rowid", ids(&[1, 2, 3, 4, 5, 6])),
+        (
+            "text",
+            Arc::new(StringArray::from(words.to_vec())) as ArrayRef,
+        ),
+        (
+            "large",
+            Arc::new(LargeStringArray::from(words.to_vec())) as ArrayRef,
+        ),
+    ]);
+    for part in [b.clone(), b.slice(1, 4)] {
+        let bytes = ipc::write_batch(&part).unwrap();
+        assert_eq!(ipc::read_batch(Buffer::from(bytes), "x").unwrap(), part);
+    }
+    let written = ipc::write_batch(&batch(vec![(
+        "text",
+        Arc::new(StringArray::from(vec!["ok", "é", "é"])) as ArrayRef,
+    )]))
+    .unwrap();
+    let find = |bytes: &[u8], pattern: &[u8]| {
+        bytes
+            .windows(pattern.len())
+            .position(|w| w == pattern)
+            .unwrap()
+    };
+    // Not UTF-8: the second row's first byte becomes 0xFF.
+    let mut bad = written.clone();
+    let at = find(&bad, b"ok\xc3\xa9");
+    bad[at + 2] = 0xff;
+    let err = ipc::read_batch(Buffer::from(bad), "full-text results").unwrap_err();
+    assert!(
+        err.to_string().starts_with("full-text results: ")
+            && err
+                .to_string()
+                .contains("column `text`: row 1 is not valid UTF-8"),
+        "{err}"
+    );
+    // Offsets [0, 2, 4, 6] become [0, 3, 4, 6]: row 1 starts inside "é".
+    let mut cut = written;
+    let at = find(&cut, &[0, 0, 0, 0, 2, 0, 0, 0, 4, 0, 0, 0, 6, 0, 0, 0]);
+    cut[at + 4] = 3;
+    let err = ipc::read_batch(Buffer::from(cut), "vector results").unwrap_err();
+    assert!(err.to_string().contains("column `text`: row"), "{err}");
+}

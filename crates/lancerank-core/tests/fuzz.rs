@@ -33,6 +33,7 @@ use arrow_buffer::Buffer;
 use arrow_schema::{DataType, Field};
 use common::batch;
 use lancerank_core::arrow::ipc;
+use lancerank_core::arrow::merge::Ranked;
 use lancerank_core::fusion::{Fusion, LinearCombination, Mrr, Rrf};
 use lancerank_core::scoring::{Request, TextScoring};
 use lancerank_core::{Error, ReturnScore};
@@ -324,6 +325,8 @@ fn exercise(rng: &mut Rng, input: &[u8], good_vector: &RecordBatch, good_fts: &R
         Fusion::Mrr(Mrr::new(0.5, 0.5, ReturnScore::All).unwrap()),
     ];
     for fusion in &fusions {
+        written_as_built(|| fusion.rank_hybrid(batch.clone(), good_fts.clone()));
+        written_as_built(|| fusion.rank_multivector(vec![batch.clone(), batch.clone()], false));
         check(fusion.rerank_hybrid(batch.clone(), good_fts.clone()));
         check(fusion.rerank_hybrid(good_vector.clone(), batch.clone()));
         check(fusion.rerank_hybrid(batch.clone(), batch.clone()));
@@ -359,6 +362,22 @@ fn exercise(rng: &mut Rng, input: &[u8], good_vector: &RecordBatch, good_fts: &R
     check(
         ipc::write_batch(&batch).and_then(|b| ipc::read_batch(Buffer::from_vec(b), "round trip")),
     );
+}
+
+/// A ranked result written straight into IPC bytes reads back as the batch
+/// built from the same ranking (or both fail).
+fn written_as_built(rank: impl Fn() -> Result<Ranked, Error>) {
+    let (Ok(built), Ok(written)) = (rank(), rank()) else {
+        return;
+    };
+    match (built.into_batch(), written.into_ipc()) {
+        (Ok(batch), Ok(bytes)) => {
+            let read = ipc::read_batch(Buffer::from_vec(bytes), "written").unwrap();
+            assert_eq!(read, batch);
+        }
+        (Err(_), Err(_)) => {}
+        (built, written) => panic!("built: {built:?}, written: {:?}", written.map(|b| b.len())),
+    }
 }
 
 thread_local! {

@@ -5,20 +5,22 @@
 //! columns come from the first input that holds the row (vector rows before
 //! full-text rows, earlier result sets before later ones), `_distance` from
 //! the vector side and `_score` from the full-text side. Columns are copied
-//! once, straight into the output order, with Arrow's `interleave`.
+//! once, straight into the output order: with Arrow's `interleave` into a
+//! record batch, or from the inputs into IPC bytes.
 
 use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
 use arrow_array::{new_null_array, Array, ArrayRef, Float32Array, RecordBatch, UInt64Array};
-use arrow_schema::{DataType, Field, Metadata, Schema};
+use arrow_schema::{DataType, Field, Metadata, Schema, SchemaRef};
 
 use crate::arrow::columns::{self, DISTANCE, RELEVANCE_SCORE, ROW_ID, SCORE};
+use crate::arrow::ipc::{self, GatherColumn};
 use crate::error::{Error, Result};
 use crate::ReturnScore;
 
 /// Where a value lives: (input index, row index).
-type Source = (usize, usize);
+type Source = ipc::Source;
 
 /// What `multivector` does with a row id that several rows share.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -262,6 +264,13 @@ impl Candidates {
     /// keeping merge order, and builds the output batch with a Float32
     /// `_relevance_score` column. Ranking happens on the Float32 values.
     pub fn into_ranked(self, scores: &[f64], return_score: ReturnScore) -> Result<RecordBatch> {
+        self.rank(scores, return_score)?.into_batch()
+    }
+
+    /// As [`into_ranked`](Self::into_ranked), without building the output:
+    /// what each output column holds, to be built as a batch or written
+    /// straight into IPC bytes.
+    pub fn rank(self, scores: &[f64], return_score: ReturnScore) -> Result<Ranked> {
         let relevance: Vec<f32> = scores.iter().map(|&s| s as f32).collect();
         let mut order: Vec<usize> = (0..self.rows.len()).collect();
         order.sort_by(|&a, &b| relevance[b].total_cmp(&relevance[a]));
@@ -271,7 +280,7 @@ impl Candidates {
         }
         let keep_scores = return_score == ReturnScore::All;
         let mut fields = Vec::with_capacity(self.fields.len() + 3);
-        let mut arrays: Vec<ArrayRef> = Vec::with_capacity(self.fields.len() + 3);
+        let mut columns = Vec::with_capacity(self.fields.len() + 3);
         let mut has = (false, false);
         for field in &self.fields {
             let name = field.name().as_str();
@@ -281,7 +290,7 @@ impl Candidates {
                     Field::new(ROW_ID, DataType::UInt64, false)
                         .with_metadata(field.metadata().clone()),
                 );
-                arrays.push(Arc::new(ids));
+                columns.push(RankedColumn::Built(Arc::new(ids)));
                 continue;
             }
             let pick: fn(&Candidate) -> Option<Source> = match name {
@@ -300,22 +309,95 @@ impl Candidates {
                 }
             }
             let sources: Vec<Option<Source>> = order.iter().map(|&c| pick(&self.rows[c])).collect();
-            arrays.push(self.gather(field, &sources)?);
+            columns.push(RankedColumn::Gathered(sources));
             fields.push(field.clone());
         }
         if keep_scores && self.hybrid {
             for (present, name) in [(has.0, DISTANCE), (has.1, SCORE)] {
                 if !present {
                     fields.push(Field::new(name, DataType::Float32, true));
-                    arrays.push(new_null_array(&DataType::Float32, order.len()));
+                    columns.push(RankedColumn::Built(new_null_array(
+                        &DataType::Float32,
+                        order.len(),
+                    )));
                 }
             }
         }
         let scores: Float32Array = order.iter().map(|&c| Some(relevance[c])).collect();
         fields.push(Field::new(RELEVANCE_SCORE, DataType::Float32, true));
-        arrays.push(Arc::new(scores));
-        let schema = Schema::new_with_metadata(fields, self.metadata);
-        Ok(RecordBatch::try_new(Arc::new(schema), arrays)?)
+        columns.push(RankedColumn::Built(Arc::new(scores)));
+        Ok(Ranked {
+            inputs: self.inputs.into_iter().map(|(_, batch)| batch).collect(),
+            schema: Arc::new(Schema::new_with_metadata(fields, self.metadata)),
+            columns,
+            rows: order.len(),
+        })
+    }
+}
+
+/// A ranked result not yet built: its schema and, for each column, either
+/// its values or the input row each output row's value comes from.
+#[derive(Debug)]
+pub struct Ranked {
+    inputs: Vec<RecordBatch>,
+    schema: SchemaRef,
+    columns: Vec<RankedColumn>,
+    rows: usize,
+}
+
+#[derive(Debug)]
+enum RankedColumn {
+    Built(ArrayRef),
+    /// The value of the column of the same name in the input at each source;
+    /// null where there is no source or the input lacks the column.
+    Gathered(Vec<Option<Source>>),
+}
+
+impl Ranked {
+    /// The output as a record batch.
+    pub fn into_batch(self) -> Result<RecordBatch> {
+        let arrays = self
+            .schema
+            .fields()
+            .iter()
+            .zip(&self.columns)
+            .map(|(field, column)| match column {
+                RankedColumn::Built(array) => Ok(Arc::clone(array)),
+                RankedColumn::Gathered(sources) => self.gather(field, sources),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(RecordBatch::try_new(self.schema, arrays)?)
+    }
+
+    /// The output as an Arrow IPC stream, each column copied once, straight
+    /// from the inputs into the stream (see [`ipc::write_gathered`]); built
+    /// as a batch first where a column's type has no direct writer.
+    pub fn into_ipc(self) -> Result<Vec<u8>> {
+        let identity: Vec<Option<Source>> = (0..self.rows).map(|row| Some((0, row))).collect();
+        let columns: Vec<GatherColumn> = self
+            .schema
+            .fields()
+            .iter()
+            .zip(&self.columns)
+            .map(|(field, column)| match column {
+                RankedColumn::Built(array) => GatherColumn {
+                    arrays: vec![Some(array.as_ref())],
+                    sources: &identity,
+                },
+                RankedColumn::Gathered(sources) => GatherColumn {
+                    arrays: self
+                        .inputs
+                        .iter()
+                        .map(|batch| batch.column_by_name(field.name()).map(|a| a.as_ref()))
+                        .collect(),
+                    sources,
+                },
+            })
+            .collect();
+        match ipc::write_gathered(&self.schema, &columns, self.rows)? {
+            Some(bytes) => Ok(bytes),
+            None => ipc::write_batch(&self.into_batch()?),
+        }
     }
 
     /// One output column: the value of `field` at each source, null where
@@ -324,7 +406,7 @@ impl Candidates {
         let mut values: Vec<ArrayRef> = self
             .inputs
             .iter()
-            .map(|(_, batch)| match batch.column_by_name(field.name()) {
+            .map(|batch| match batch.column_by_name(field.name()) {
                 Some(column) => Arc::clone(column),
                 None => new_null_array(field.data_type(), batch.num_rows()),
             })

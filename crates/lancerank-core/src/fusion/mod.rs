@@ -18,7 +18,7 @@ pub use score_fusion::{Combination, ScoreFusion};
 
 use arrow_array::RecordBatch;
 
-use crate::arrow::merge::{Candidates, Duplicates, FTS_RESULTS, VECTOR_RESULTS};
+use crate::arrow::merge::{Candidates, Duplicates, Ranked, FTS_RESULTS, VECTOR_RESULTS};
 use crate::error::{Error, Result};
 use crate::ReturnScore;
 use lists::{FusionInput, ListKind, RankedList};
@@ -120,6 +120,17 @@ pub trait ListFusion {
     /// Vector and full-text results merged by `_rowid` (vector rows first),
     /// fused, and ranked.
     fn rerank_hybrid(&self, vector: RecordBatch, fts: RecordBatch) -> Result<RecordBatch> {
+        self.rank_hybrid(vector, fts)?.into_batch()
+    }
+
+    /// Several result sets (`_score` where a set has it, else `_distance`);
+    /// `deduplicate` keeps one row per row id, else every row with its id's score.
+    fn rerank_multivector(&self, sets: Vec<RecordBatch>, deduplicate: bool) -> Result<RecordBatch> {
+        self.rank_multivector(sets, deduplicate)?.into_batch()
+    }
+
+    /// As `rerank_hybrid`, the result not yet built.
+    fn rank_hybrid(&self, vector: RecordBatch, fts: RecordBatch) -> Result<Ranked> {
         let (vector, fts) = (self.window(vector), self.window(fts));
         let values = Self::READS_VALUES;
         let raw = [
@@ -131,9 +142,8 @@ pub trait ListFusion {
         rank(self, candidates, kinds.into_iter().zip(raw), true)
     }
 
-    /// Several result sets (`_score` where a set has it, else `_distance`);
-    /// `deduplicate` keeps one row per row id, else every row with its id's score.
-    fn rerank_multivector(&self, sets: Vec<RecordBatch>, deduplicate: bool) -> Result<RecordBatch> {
+    /// As `rerank_multivector`, the result not yet built.
+    fn rank_multivector(&self, sets: Vec<RecordBatch>, deduplicate: bool) -> Result<Ranked> {
         self.check_multivector()?;
         let sets: Vec<RecordBatch> = sets.into_iter().map(|s| self.window(s)).collect();
         let raw = sets
@@ -158,7 +168,7 @@ fn rank<F: ListFusion + ?Sized>(
     candidates: Candidates,
     lists: impl IntoIterator<Item = (ListKind, Vec<Option<f64>>)>,
     hybrid: bool,
-) -> Result<RecordBatch> {
+) -> Result<Ranked> {
     let input = FusionInput {
         lists: candidates
             .input_groups()
@@ -179,7 +189,7 @@ fn rank<F: ListFusion + ?Sized>(
         .iter()
         .map(|c| fused[c.group as usize])
         .collect();
-    candidates.into_ranked(&scores, fusion.return_score())
+    candidates.rank(&scores, fusion.return_score())
 }
 
 /// Any of the fusion rerankers, behind one set of methods.
@@ -203,12 +213,7 @@ impl Fusion {
     }
 
     pub fn rerank_hybrid(&self, vector: RecordBatch, fts: RecordBatch) -> Result<RecordBatch> {
-        match self {
-            Self::Rrf(r) => r.rerank_hybrid(vector, fts),
-            Self::LinearCombination(r) => r.rerank_hybrid(vector, fts),
-            Self::Mrr(r) => r.rerank_hybrid(vector, fts),
-            Self::ScoreFusion(r) => r.rerank_hybrid(vector, fts),
-        }
+        self.rank_hybrid(vector, fts)?.into_batch()
     }
 
     pub fn rerank_multivector(
@@ -216,11 +221,27 @@ impl Fusion {
         sets: Vec<RecordBatch>,
         deduplicate: bool,
     ) -> Result<RecordBatch> {
+        self.rank_multivector(sets, deduplicate)?.into_batch()
+    }
+
+    /// As [`rerank_hybrid`](Self::rerank_hybrid), the result not yet built
+    /// (`into_batch`, or `into_ipc` for IPC bytes without building it).
+    pub fn rank_hybrid(&self, vector: RecordBatch, fts: RecordBatch) -> Result<Ranked> {
         match self {
-            Self::Rrf(r) => r.rerank_multivector(sets, deduplicate),
-            Self::Mrr(r) => r.rerank_multivector(sets, deduplicate),
-            Self::ScoreFusion(r) => r.rerank_multivector(sets, deduplicate),
-            Self::LinearCombination(r) => r.rerank_multivector(sets, deduplicate),
+            Self::Rrf(r) => r.rank_hybrid(vector, fts),
+            Self::LinearCombination(r) => r.rank_hybrid(vector, fts),
+            Self::Mrr(r) => r.rank_hybrid(vector, fts),
+            Self::ScoreFusion(r) => r.rank_hybrid(vector, fts),
+        }
+    }
+
+    /// As [`rerank_multivector`](Self::rerank_multivector), the result not yet built.
+    pub fn rank_multivector(&self, sets: Vec<RecordBatch>, deduplicate: bool) -> Result<Ranked> {
+        match self {
+            Self::Rrf(r) => r.rank_multivector(sets, deduplicate),
+            Self::Mrr(r) => r.rank_multivector(sets, deduplicate),
+            Self::ScoreFusion(r) => r.rank_multivector(sets, deduplicate),
+            Self::LinearCombination(r) => r.rank_multivector(sets, deduplicate),
         }
     }
 

@@ -25,7 +25,8 @@
 //!
 //! What this leaves to arrow-rs are the checks it already makes without
 //! panicking: buffer counts against the schema, array contents (offsets,
-//! UTF-8, dictionary keys) through its full validation of decoded arrays.
+//! UTF-8, dictionary keys) through its full validation of decoded arrays;
+//! the UTF-8 of top-level string columns is checked in `utf8` instead.
 
 use arrow_ipc::{root_as_message, MessageHeader, MetadataVersion};
 use arrow_schema::{DataType, Schema, UnionMode};
@@ -36,18 +37,25 @@ const CONTINUATION: [u8; 4] = [0xff; 4];
 /// Where bodies and buffers start, in bytes (the IPC format's padding).
 pub const ALIGNMENT: usize = 8;
 
-/// An IPC file's schema and the blocks of its dictionaries and record
-/// batches, each checked (see the module's description).
-pub struct FileLayout {
+/// An IPC file's or stream's schema and its dictionary and record batch
+/// messages in the order they are read, each checked (see the module's
+/// description).
+pub struct Layout {
     pub schema: Schema,
     pub version: MetadataVersion,
-    pub dictionaries: Vec<arrow_ipc::Block>,
-    pub batches: Vec<arrow_ipc::Block>,
+    pub messages: Vec<Message>,
+}
+
+/// Where one message lies: its start, the length of its prefix and
+/// metadata, and the length of its body (an IPC file footer's block).
+pub enum Message {
+    Dictionary(arrow_ipc::Block),
+    Batch(arrow_ipc::Block),
 }
 
 /// Reads and checks the footer of the IPC file `bytes` (which starts with
 /// [`FILE_MAGIC`]).
-pub fn file_layout(bytes: &[u8]) -> Result<FileLayout, String> {
+pub fn file_layout(bytes: &[u8]) -> Result<Layout, String> {
     // ARROW1, 2 bytes of padding, the messages, the footer, its length
     // (4 bytes), ARROW1.
     let len = bytes.len();
@@ -117,22 +125,32 @@ pub fn file_layout(bytes: &[u8]) -> Result<FileLayout, String> {
     let batches = footer
         .recordBatches()
         .map_or_else(Vec::new, |v| v.iter().copied().collect());
-    let dictionaries = blocks(dictionaries, "dictionary block")?;
-    let batches = blocks(batches, "record batch block")?;
-    Ok(FileLayout {
+    let mut messages: Vec<Message> = blocks(dictionaries, "dictionary block")?
+        .into_iter()
+        .map(Message::Dictionary)
+        .collect();
+    messages.extend(
+        blocks(batches, "record batch block")?
+            .into_iter()
+            .map(Message::Batch),
+    );
+    Ok(Layout {
         schema: known.ok_or_else(|| "the file footer holds no schema".to_string())?,
         version: footer.version(),
-        dictionaries,
-        batches,
+        messages,
     })
 }
 
-/// Checks every message of an IPC stream (see the module's description).
-pub fn check_stream(bytes: &[u8]) -> Result<(), String> {
+/// Checks every message of an IPC stream (see the module's description)
+/// and lists them as a file's footer would.
+pub fn stream_layout(bytes: &[u8]) -> Result<Layout, String> {
     let mut pos = 0usize;
     let mut index = 0usize;
     let mut schema: Option<Schema> = None;
+    let mut version = MetadataVersion::V5;
+    let mut messages = Vec::new();
     while pos < bytes.len() {
+        let start = pos;
         let rest = bytes.len() - pos;
         if rest < 4 {
             return Err(format!(
@@ -150,8 +168,14 @@ pub fn check_stream(bytes: &[u8]) -> Result<(), String> {
         }
         let meta_len = u32::from_le_bytes(word) as usize;
         if meta_len == 0 {
-            // End of stream; arrow-rs reports anything after it.
-            return Ok(());
+            // End of stream.
+            if pos < bytes.len() {
+                return Err(format!(
+                    "{} bytes after the end-of-stream marker",
+                    bytes.len() - pos
+                ));
+            }
+            break;
         }
         let meta_end = pos
             .checked_add(meta_len)
@@ -167,18 +191,45 @@ pub fn check_stream(bytes: &[u8]) -> Result<(), String> {
                 "message {index}: its body starts at byte {meta_end}, not at a multiple of {ALIGNMENT}"
             ));
         }
-        let body_len = check_message(&bytes[pos..meta_end], bytes.len() - meta_end, &mut schema)
-            .map_err(|e| format!("message {index}: {e}"))?;
+        let at = |e: String| format!("message {index}: {e}");
+        let had_schema = schema.is_some();
+        let (body_len, header, message_version) =
+            check_message(&bytes[pos..meta_end], bytes.len() - meta_end, &mut schema)
+                .map_err(at)?;
+        let block = arrow_ipc::Block::new(
+            start as i64,
+            i32::try_from(meta_end - start)
+                .map_err(|_| at(format!("metadata of {meta_len} bytes")))?,
+            body_len as i64,
+        );
+        match header {
+            MessageHeader::Schema if had_schema => return Err(at("a second schema".to_string())),
+            MessageHeader::Schema => version = message_version,
+            MessageHeader::RecordBatch | MessageHeader::DictionaryBatch if !had_schema => {
+                return Err(at("data before the schema message".to_string()))
+            }
+            MessageHeader::RecordBatch => messages.push(Message::Batch(block)),
+            MessageHeader::DictionaryBatch => messages.push(Message::Dictionary(block)),
+            _ => {}
+        }
         pos = meta_end + body_len;
         index += 1;
     }
-    Ok(())
+    Ok(Layout {
+        schema: schema.ok_or_else(|| "the stream holds no schema message".to_string())?,
+        version,
+        messages,
+    })
 }
 
 /// Checks one message's metadata against the `room` bytes that follow it
 /// (and against `schema`, the schema seen so far, which a schema message
-/// sets). Returns the length of its body.
-fn check_message(meta: &[u8], room: usize, schema: &mut Option<Schema>) -> Result<usize, String> {
+/// sets). Returns the length of its body, its kind and its version.
+fn check_message(
+    meta: &[u8],
+    room: usize,
+    schema: &mut Option<Schema>,
+) -> Result<(usize, MessageHeader, MetadataVersion), String> {
     let message = root_as_message(meta).map_err(|e| format!("malformed metadata ({e})"))?;
     let body_len = usize::try_from(message.bodyLength())
         .ok()
@@ -229,7 +280,7 @@ fn check_message(meta: &[u8], room: usize, schema: &mut Option<Schema>) -> Resul
         }
         _ => {}
     }
-    Ok(body_len)
+    Ok((body_len, message.header_type(), message.version()))
 }
 
 /// Rows a batch may declare per byte of its body: every row of a column
