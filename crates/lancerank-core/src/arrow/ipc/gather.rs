@@ -112,15 +112,16 @@ pub fn write_gathered(
         .iter()
         .map(|c| c.arrays.iter().map(|a| a.map(|a| a.to_data())).collect())
         .collect();
-    // First pass: every node's nulls and buffer sizes, which the message
-    // that precedes the body lists.
-    let mut nodes = Vec::new();
+    // First pass: every column's nodes, their nulls and buffer sizes, which
+    // the message that precedes the body lists.
+    let mut planned = Vec::with_capacity(columns.len());
     for ((layout, column), inputs) in layouts.iter().zip(columns).zip(&resolved) {
-        let Some(planned) = plan(*layout, column.sources, inputs, rows) else {
+        let Some(column_nodes) = plan(*layout, column.sources, inputs, rows) else {
             return Ok(None);
         };
-        nodes.extend(planned);
+        planned.push(column_nodes);
     }
+    let nodes: Vec<&Node> = planned.iter().flatten().collect();
     let mut body_len = 0usize;
     let mut buffers = Vec::new();
     for node in &nodes {
@@ -162,8 +163,10 @@ pub fn write_gathered(
     write_metadata(&mut out, &schema_message.ipc_message);
     write_metadata(&mut out, fbb.finished_data());
     let body_start = out.len();
-    for ((layout, column), inputs) in layouts.iter().zip(columns).zip(&resolved) {
-        write_column(&mut out, *layout, column.sources, inputs, rows);
+    for (((layout, column), inputs), column_nodes) in
+        layouts.iter().zip(columns).zip(&resolved).zip(&planned)
+    {
+        write_column(&mut out, *layout, column.sources, inputs, column_nodes);
     }
     // The sizes written are the sizes planned, or the stream is wrong.
     if out.len() - body_start != body_len {
@@ -326,16 +329,17 @@ fn write_bits(out: &mut Vec<u8>, rows: usize, bit: impl Fn(usize) -> bool) {
     pad(out);
 }
 
+/// Writes one column's buffers as `nodes` (its plan) lays them out.
 fn write_column(
     out: &mut Vec<u8>,
     layout: Layout,
     sources: &[Option<Source>],
     inputs: &[Option<Input>],
-    rows: usize,
+    nodes: &[Node],
 ) {
-    let has_nulls = sources.iter().any(|&s| !input_valid(inputs, s));
+    let rows = sources.len();
     let validity = |out: &mut Vec<u8>| {
-        if has_nulls {
+        if nodes[0].null_count > 0 {
             write_bits(out, rows, |i| input_valid(inputs, sources[i]));
         }
     };
@@ -395,7 +399,7 @@ fn write_column(
                 })
             };
             let child_rows = rows * size;
-            if (0..child_rows).any(|i| !child_valid(i)) {
+            if nodes[1].null_count > 0 {
                 write_bits(out, child_rows, child_valid);
             }
             match child {
