@@ -31,7 +31,7 @@ const QUERIES = Number(value('--queries', 20))
 const FILES = { fp32: 'model.onnx', int8: 'model_int8.onnx' }
 
 const { workload } = require('./passages.js')
-const { packageVersion } = require('./versions.js')
+const { runtimeVersions } = require('./versions.js')
 
 // ---- contenders, each run in a child process ----
 
@@ -148,13 +148,7 @@ async function main() {
   const precisions = value('--precision', 'fp32,int8').split(',')
   const options = { sessions: value('--sessions'), tokenBudget: value('--token-budget'), modelFile: value('--model-file') }
   const names = ['lancerank', 'transformers.js best', ...(flag('--documented') ? ['transformers.js documented'] : [])]
-  const versions = {
-    cpu: os.cpus()[0].model,
-    threads: THREADS,
-    node: process.version,
-    onnxruntime: require('onnxruntime-node/package.json').version,
-    transformersJs: packageVersion('@huggingface/transformers'),
-  }
+  const versions = runtimeVersions(THREADS)
   const tokens = await tokenCounts(modelDir)
   const runs = {}
   for (let round = 0; round < ROUNDS; round++) {

@@ -13,18 +13,10 @@ const lancedb = require('@lancedb/lancedb')
 const { RRFReranker } = require('..')
 const { hybridResults } = require('./data.js')
 const { timeSpread } = require('./timing.js')
+const { packageVersion } = require('./versions.js')
 
 const SIZES = [1_000, 10_000, 100_000]
 const RUNS = { 1000: 60, 10000: 25, 100000: 9 }
-
-// A package's version from its package.json (some packages do not export it).
-function packageVersion(name) {
-  let dir = require.resolve(name)
-  while (!fs.existsSync(`${dir}/package.json`) || JSON.parse(fs.readFileSync(`${dir}/package.json`, 'utf8')).name !== name) {
-    dir = require('node:path').dirname(dir)
-  }
-  return JSON.parse(fs.readFileSync(`${dir}/package.json`, 'utf8')).version
-}
 
 // What a user would write in plain JavaScript: a Map from row id to fused
 // score, then the row ids sorted by it. It builds no output batch, so it is

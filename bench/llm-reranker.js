@@ -42,7 +42,7 @@ const INSTRUCTION = 'Given a web search query, retrieve relevant passages that a
 const SYSTEM = 'Judge whether the Document meets the requirements based on the Query and the Instruct provided. Note that the answer can only be "yes" or "no".'
 
 const { workload } = require('./passages.js')
-const { packageVersion } = require('./versions.js')
+const { runtimeVersions } = require('./versions.js')
 
 /** The card's prompt (onnx-community/Qwen3-Reranker-0.6B-ONNX, Qwen3-Reranker's model card). */
 const prompt = (query, doc) =>
@@ -199,11 +199,7 @@ async function main() {
   prepare(dtypes, names)
   const pythonOrt = execFileSync(PYTHON, ['-c', 'import onnxruntime; print(onnxruntime.__version__)']).toString().trim()
   const versions = {
-    cpu: os.cpus()[0].model,
-    threads: THREADS,
-    node: process.version,
-    onnxruntime: require('onnxruntime-node/package.json').version,
-    transformersJs: packageVersion('@huggingface/transformers'),
+    ...runtimeVersions(THREADS),
     nodeLlamaCpp: LLAMA_VERSION,
     onnxruntimePython: pythonOrt,
   }

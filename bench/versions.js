@@ -11,4 +11,15 @@ function packageVersion(name) {
   return JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version
 }
 
-module.exports = { packageVersion }
+/** What a model benchmark reports it ran on: CPU, threads, Node.js, ONNX Runtime, transformers.js. */
+function runtimeVersions(threads) {
+  return {
+    cpu: require('node:os').cpus()[0].model,
+    threads,
+    node: process.version,
+    onnxruntime: require('onnxruntime-node/package.json').version,
+    transformersJs: packageVersion('@huggingface/transformers'),
+  }
+}
+
+module.exports = { packageVersion, runtimeVersions }

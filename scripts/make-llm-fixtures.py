@@ -277,6 +277,14 @@ def dequantized_q4_state(model, graph_path):
     return state
 
 
+def spread_logits(model):
+    """Random weights × 4, so that P(yes) is not always 0.5; returns the model."""
+    with torch.no_grad():
+        for p in model.parameters():
+            p.mul_(4.0)
+    return model
+
+
 def save_folder(name, model, tok, extra_config=None):
     folder = os.path.join(OUT, name)
     os.makedirs(folder, exist_ok=True)
@@ -340,10 +348,7 @@ def main():
     qcfg = Qwen3Config(vocab_size=len(qtok), hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
                        num_key_value_heads=2, head_dim=16, max_position_embeddings=4096, tie_word_embeddings=True,
                        pad_token_id=qtok.pad_token_id, eos_token_id=qtok.eos_token_id, attn_implementation="eager")
-    qwen3 = Qwen3ForCausalLM(qcfg).eval()
-    with torch.no_grad():
-        for p in qwen3.parameters():
-            p.mul_(4.0)  # spread the logits, so that P(yes) is not always 0.5
+    qwen3 = spread_logits(Qwen3ForCausalLM(qcfg).eval())
     folder = save_folder("qwen3-reranker", qwen3, qtok)
     export(qwen3, os.path.join(folder, "onnx", "model.onnx"), past=True)
     quantize_q8(os.path.join(folder, "onnx", "model.onnx"), os.path.join(folder, "onnx", "model_quantized.onnx"))
@@ -380,10 +385,7 @@ def main():
     mcfg = Qwen2Config(vocab_size=len(qtok), hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
                        num_key_value_heads=2, max_position_embeddings=1024, tie_word_embeddings=True,
                        pad_token_id=qtok.pad_token_id, eos_token_id=qtok.eos_token_id, attn_implementation="eager")
-    mxbai = Qwen2ForCausalLM(mcfg).eval()
-    with torch.no_grad():
-        for p in mxbai.parameters():
-            p.mul_(4.0)
+    mxbai = spread_logits(Qwen2ForCausalLM(mcfg).eval())
     mfolder = save_folder("mxbai-rerank-base-v2", mxbai, qtok)
     export(mxbai, os.path.join(mfolder, "onnx", "model.onnx"), past=True)
     refs["mxbai-rerank-v2"] = [
@@ -397,10 +399,7 @@ def main():
     gcfg = GemmaConfig(vocab_size=len(gtok), hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
                        num_key_value_heads=1, head_dim=16, max_position_embeddings=1024, pad_token_id=gtok.pad_token_id,
                        bos_token_id=gtok.bos_token_id, eos_token_id=gtok.eos_token_id, attn_implementation="eager")
-    gemma = GemmaForCausalLM(gcfg).eval()
-    with torch.no_grad():
-        for p in gemma.parameters():
-            p.mul_(4.0)
+    gemma = spread_logits(GemmaForCausalLM(gcfg).eval())
     gfolder = save_folder("bge-reranker-v2-gemma", gemma, gtok)
     export(gemma, os.path.join(gfolder, "model.onnx"), past=False)
     refs["bge-reranker-v2-gemma"] = [
