@@ -84,6 +84,28 @@ test('accepts Tables, IPC stream and file bytes, and batches from another apache
   }
 })
 
+test('large inputs (copied and read on two threads), in chunks or in one piece, give the same stream', async () => {
+  // 4,000 rows of 300-byte texts a side: over the sizes that split the work.
+  const side = (ids, name) => arrow.tableFromArrays({
+    _rowid: BigUint64Array.from(ids, BigInt),
+    text: arrow.vectorFromArray(ids.map((id) => `doc ${id} `.padEnd(300, 'é')), new arrow.Utf8()),
+    [name]: Float32Array.from(ids, (_, i) => i),
+  }).batches[0]
+  const ids = Array.from({ length: 4000 }, (_, i) => i * 3)
+  const vec = side(ids, '_distance')
+  const fts = side(ids.map((id) => id + 6000), '_score')
+  const rrf = new RRFReranker()
+  const fromBatches = await rrf.rerankHybridIpc('q', vec, fts)
+  const fromStreams = await rrf.rerankHybridIpc('q', arrow.tableToIPC(new arrow.Table(vec), 'stream'), arrow.tableToIPC(new arrow.Table(fts), 'stream'))
+  assert.deepEqual(Buffer.from(fromBatches), Buffer.from(fromStreams))
+  const out = arrow.tableFromIPC(fromBatches)
+  assert.equal(out.numRows, 6000)
+  for (const row of [0, 1, 2999, 5999]) {
+    const id = Number(out.getChild('_rowid').get(row))
+    assert.equal(out.getChild('text').get(row), `doc ${id} `.padEnd(300, 'é'))
+  }
+})
+
 test('the bytes API returns an IPC stream', async () => {
   const rrf = new RRFReranker({ k: 1 })
   const vec = arrow.tableToIPC(new arrow.Table(vectorSet(VEC)), 'stream')

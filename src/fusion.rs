@@ -2,13 +2,12 @@
 
 use std::sync::Arc;
 
-use lancerank_core::arrow::merge::{FTS_RESULTS, VECTOR_RESULTS};
 use lancerank_core::fusion::{Fusion, LinearCombination, Mrr, Rrf, ScoreFusion};
 use lancerank_core::ReturnScore;
 use napi::bindgen_prelude::Buffer;
 use napi_derive::napi;
 
-use crate::bytes::{read_result, read_result_sets, IpcInput};
+use crate::bytes::{read_hybrid, read_result_sets, IpcInput};
 use crate::errors::to_js;
 use crate::task::off_thread;
 
@@ -90,8 +89,7 @@ impl NativeFusion {
     ) -> napi::Result<Buffer> {
         let fusion = Arc::clone(&self.inner);
         let bytes = off_thread(move || {
-            let vector = read_result(vector, VECTOR_RESULTS)?;
-            let fts = read_result(fts, FTS_RESULTS)?;
+            let (vector, fts) = read_hybrid(vector, fts)?;
             fusion.rank_hybrid(vector, fts)?.into_ipc()
         })
         .await?;

@@ -84,6 +84,7 @@ impl Candidates {
             (FTS_RESULTS.to_string(), fts),
         ];
         let mut merged = Self::prepare(inputs, true, true)?;
+        merged.rows.reserve(merged.group_count);
         let mut first = vec![u32::MAX; merged.group_count];
         for side in 0..2 {
             for row in 0..merged.groups[side].len() {
@@ -196,26 +197,12 @@ impl Candidates {
         }
         let (fields, metadata) = unify_schemas(&inputs)?;
         check_column_sizes(&fields, rows)?;
-        // Number the distinct row ids in order of first appearance.
-        let total = row_ids.iter().map(Vec::len).sum();
-        let mut numbering: FxHashMap<u64, u32> =
-            FxHashMap::with_capacity_and_hasher(total, Default::default());
-        let groups = row_ids
-            .iter()
-            .map(|ids| {
-                ids.iter()
-                    .map(|&id| {
-                        let next = numbering.len() as u32;
-                        *numbering.entry(id).or_insert(next)
-                    })
-                    .collect()
-            })
-            .collect();
+        let (groups, group_count) = number_row_ids(&row_ids);
         Ok(Self {
             inputs,
             row_ids,
             groups,
-            group_count: numbering.len(),
+            group_count,
             fields,
             metadata,
             hybrid,
@@ -272,8 +259,7 @@ impl Candidates {
     /// straight into IPC bytes.
     pub fn rank(self, scores: &[f64], return_score: ReturnScore) -> Result<Ranked> {
         let relevance: Vec<f32> = scores.iter().map(|&s| s as f32).collect();
-        let mut order: Vec<usize> = (0..self.rows.len()).collect();
-        order.sort_by(|&a, &b| relevance[b].total_cmp(&relevance[a]));
+        let mut order = ranking_order(&relevance)?;
         if self.keep_best {
             let mut seen = vec![false; self.group_count];
             order.retain(|&c| !std::mem::replace(&mut seen[self.rows[c].group as usize], true));
@@ -333,6 +319,95 @@ impl Candidates {
             rows: order.len(),
         })
     }
+}
+
+/// Numbers the distinct row ids in order of first appearance: for each
+/// input, the number of each of its rows' ids; and how many there are.
+///
+/// Ids that span at most twice their number (a result set that holds much
+/// of its table) are numbered through a table indexed by id, read and
+/// written in order; others through a hash map, whose random accesses were
+/// half the cost of merging.
+fn number_row_ids(row_ids: &[Vec<u64>]) -> (Vec<Vec<u32>>, usize) {
+    let total: usize = row_ids.iter().map(Vec::len).sum();
+    let (min, max) = row_ids
+        .iter()
+        .flatten()
+        .fold((u64::MAX, 0), |(lo, hi), &id| (lo.min(id), hi.max(id)));
+    let mut count = 0u32;
+    let mut next = || {
+        count += 1;
+        count - 1
+    };
+    let dense = max
+        .checked_sub(min)
+        .and_then(|span| usize::try_from(span).ok())
+        .filter(|&span| span <= total.saturating_mul(2));
+    let groups = match dense {
+        Some(span) => {
+            let mut table = vec![u32::MAX; span + 1];
+            row_ids
+                .iter()
+                .map(|ids| {
+                    ids.iter()
+                        .map(|&id| {
+                            let slot = &mut table[(id - min) as usize];
+                            if *slot == u32::MAX {
+                                *slot = next();
+                            }
+                            *slot
+                        })
+                        .collect()
+                })
+                .collect()
+        }
+        None => {
+            let mut numbering: FxHashMap<u64, u32> =
+                FxHashMap::with_capacity_and_hasher(total, Default::default());
+            row_ids
+                .iter()
+                .map(|ids| {
+                    ids.iter()
+                        .map(|&id| *numbering.entry(id).or_insert_with(&mut next))
+                        .collect()
+                })
+                .collect()
+        }
+    };
+    (groups, count as usize)
+}
+
+/// Candidate numbers by `relevance` descending (Float32 total order, as
+/// `f32::total_cmp`), ties in candidate order. Each candidate is one `u64`
+/// key (its order-preserving score bits, then its number), so the sort
+/// compares plain integers instead of looking scores up through an index.
+/// The sort is the run-detecting stable one: fused scores are often close
+/// to sorted in merge order already.
+fn ranking_order(relevance: &[f32]) -> Result<Vec<usize>> {
+    if u32::try_from(relevance.len()).is_err() {
+        return Err(Error::InvalidInput(format!(
+            "{} candidates: at most {} can be ranked",
+            relevance.len(),
+            u32::MAX
+        )));
+    }
+    let mut keys: Vec<u64> = relevance
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            // As `f32::total_cmp`: negative values' other bits flipped, so
+            // the bits order as signed integers; then the sign bit flipped
+            // (unsigned order) and all inverted (descending).
+            let bits = r.to_bits() as i32;
+            let ordered = (bits ^ ((((bits >> 31) as u32) >> 1) as i32)) as u32 ^ 0x8000_0000;
+            (u64::from(!ordered) << 32) | i as u64
+        })
+        .collect();
+    keys.sort();
+    Ok(keys
+        .into_iter()
+        .map(|k| (k & u64::from(u32::MAX)) as usize)
+        .collect())
 }
 
 /// A ranked result not yet built: its schema and, for each column, either
@@ -508,4 +583,84 @@ fn unify_schemas(inputs: &[(String, RecordBatch)]) -> Result<(Vec<Field>, Metada
         }
     }
     Ok((fields, metadata))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{number_row_ids, ranking_order};
+
+    #[test]
+    fn row_ids_are_numbered_by_first_appearance_dense_or_not() {
+        // Dense (a table by id), sparse (a hash map), repeats, and empty inputs.
+        for ids in [
+            vec![vec![7, 5, 9, 5], vec![9, 6, 7, 8], vec![]],
+            vec![vec![u64::MAX, 0, 1 << 40], vec![0, 3, u64::MAX]],
+            vec![vec![], vec![]],
+            vec![vec![42]],
+        ] {
+            let mut seen: Vec<u64> = Vec::new();
+            let expected: Vec<Vec<u32>> = ids
+                .iter()
+                .map(|list| {
+                    list.iter()
+                        .map(|id| match seen.iter().position(|s| s == id) {
+                            Some(at) => at as u32,
+                            None => {
+                                seen.push(*id);
+                                seen.len() as u32 - 1
+                            }
+                        })
+                        .collect()
+                })
+                .collect();
+            assert_eq!(number_row_ids(&ids), (expected, seen.len()), "{ids:?}");
+        }
+    }
+
+    /// The order a stable sort by `f32::total_cmp`, descending, gives.
+    fn stable_order(relevance: &[f32]) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..relevance.len()).collect();
+        order.sort_by(|&a, &b| relevance[b].total_cmp(&relevance[a]));
+        order
+    }
+
+    #[test]
+    fn ranking_order_is_a_stable_descending_total_order() {
+        let special = [
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::NAN,
+            -f32::NAN,
+            f32::MIN_POSITIVE,
+            -f32::MIN_POSITIVE,
+            f32::MAX,
+            f32::MIN,
+            1.0,
+            0.0,
+            f32::NAN,
+            -0.0,
+        ];
+        assert_eq!(ranking_order(&special).unwrap(), stable_order(&special));
+        // Many ties and a spread of magnitudes (a fixed xorshift sequence).
+        let mut x = 0x9e37_79b9_u32;
+        let values: Vec<f32> = (0..5000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                match x % 4 {
+                    0 => (x % 7) as f32,
+                    1 => -((x % 5) as f32) / 3.0,
+                    2 => f32::from_bits(x),
+                    _ => (x as f32).recip(),
+                }
+            })
+            .collect();
+        assert_eq!(ranking_order(&values).unwrap(), stable_order(&values));
+        assert!(ranking_order(&[]).unwrap().is_empty());
+    }
 }
