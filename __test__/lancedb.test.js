@@ -10,16 +10,21 @@ const { RRFReranker, LinearCombinationReranker, MRRReranker, FunctionReranker, R
 
 const WORDS = ['river', 'mountain', 'forest', 'desert', 'ocean', 'city', 'village', 'island']
 
-async function openTable(t) {
+/** A table of 40 rows per fragment (each `add` writes one), with a full-text index. */
+async function openTable(t, fragments = 1) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lancerank-lancedb-'))
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
   const db = await lancedb.connect(dir)
-  const rows = Array.from({ length: 40 }, (_, i) => ({
-    id: i,
-    text: `${WORDS[i % WORDS.length]} ${WORDS[(i * 3) % WORDS.length]} story number ${i}`,
-    vector: [Math.sin(i), Math.cos(i), Math.sin(i / 3), Math.cos(i / 5)],
-  }))
-  const table = await db.createTable('docs', rows)
+  const rows = (from) => Array.from({ length: 40 }, (_, k) => {
+    const i = from + k
+    return {
+      id: i,
+      text: `${WORDS[i % WORDS.length]} ${WORDS[(i * 3) % WORDS.length]} story number ${i}`,
+      vector: [Math.sin(i), Math.cos(i), Math.sin(i / 3), Math.cos(i / 5)],
+    }
+  })
+  const table = await db.createTable('docs', rows(0))
+  for (let f = 1; f < fragments; f++) await table.add(rows(40 * f))
   await table.createIndex('text', { config: lancedb.Index.fts() })
   return table
 }
@@ -55,19 +60,27 @@ test('every fusion reranker works in a LanceDB hybrid query', async (t) => {
   }
 })
 
-test('RRF over LanceDB matches the rank formula on the same result sets', async (t) => {
-  const table = await openTable(t)
-  const vector = [0.1, 0.9, 0.2, 0.8]
-  const vec = await table.query().nearestTo(vector).withRowId().limit(10).toArray()
-  const fts = await table.query().fullTextSearch('river').withRowId().limit(10).toArray()
-  const expected = new Map()
-  for (const list of [vec, fts]) {
-    list.forEach((r, i) => expected.set(r._rowid, (expected.get(r._rowid) ?? 0) + 1 / (60 + i + 1)))
-  }
-  const rows = await table.query().nearestTo(vector).fullTextSearch('river').rerank(new RRFReranker()).withRowId().limit(10).toArray()
-  assert.ok(rows.length > 0)
-  for (const r of rows) assert.ok(Math.abs(r._relevance_score - expected.get(r._rowid)) < 1e-6)
-})
+for (const fragments of [1, 4]) {
+  test(`RRF over LanceDB matches the rank formula on the same result sets (${fragments} fragment${fragments > 1 ? 's' : ''})`, async (t) => {
+    const table = await openTable(t, fragments)
+    const vector = [0.1, 0.9, 0.2, 0.8]
+    const limit = 30 * fragments
+    const vec = await table.query().nearestTo(vector).withRowId().limit(limit).toArray()
+    const fts = await table.query().fullTextSearch('river').withRowId().limit(limit).toArray()
+    const expected = new Map()
+    for (const list of [vec, fts]) {
+      list.forEach((r, i) => expected.set(r._rowid, (expected.get(r._rowid) ?? 0) + 1 / (60 + i + 1)))
+    }
+    // LanceDB's row ids are fragment << 32 | offset.
+    assert.equal(new Set([...expected.keys()].map((id) => id >> 32n)).size, fragments)
+    const rows = await table.query().nearestTo(vector).fullTextSearch('river').rerank(new RRFReranker()).withRowId().limit(limit).toArray()
+    assert.equal(rows.length, Math.min(limit, expected.size))
+    for (const r of rows) assert.ok(Math.abs(r._relevance_score - expected.get(r._rowid)) < 1e-6, `${r._rowid}`)
+    // The best fused scores, in order (Float32 scores: to 1e-6).
+    const best = [...expected.values()].sort((a, b) => b - a)
+    rows.forEach((r, i) => assert.ok(Math.abs(r._relevance_score - best[i]) < 1e-6, `rank ${i}: ${r._relevance_score} vs ${best[i]}`))
+  })
+}
 
 test('a FunctionReranker, alone and after RRF in a pipeline, in a LanceDB hybrid query', async (t) => {
   const table = await openTable(t)

@@ -1,10 +1,13 @@
 'use strict'
-// RRF on two result sets of 1k, 10k and 100k rows, side by side in one run:
+// RRF on two result sets of 1k, 10k and 100k rows (and 10k rows whose ids
+// come from 8 fragments, in search order), side by side in one run:
 // lancerank's RecordBatch API and bytes API, @lancedb/lancedb's RRF (through
 // its native object, with the IPC conversions its public method needs), a
 // plain-JS Map-based RRF, and the floor: one memcpy of the bytes API's input
 // and output sizes (into buffers made once, and into new buffers as a call
-// must). Prints min/median/max and ratios of medians; `--json FILE` saves them.
+// must). Prints min/median/max, the first call of each (the warm-up, the
+// first at its size in the process) and ratios of medians; `--json
+// FILE` saves them.
 
 const os = require('node:os')
 const fs = require('node:fs')
@@ -15,7 +18,7 @@ const { hybridResults } = require('./data.js')
 const { timeSpread } = require('./timing.js')
 const { packageVersion } = require('./versions.js')
 
-const SIZES = [1_000, 10_000, 100_000]
+const CASES = [{ rows: 1_000 }, { rows: 10_000 }, { rows: 10_000, fragments: 8 }, { rows: 100_000 }]
 const RUNS = { 1000: 60, 10000: 25, 100000: 9 }
 
 // What a user would write in plain JavaScript: a Map from row id to fused
@@ -52,12 +55,12 @@ async function main() {
   const rrf = new RRFReranker()
   const lance = await lancedb.rerankers.RRFReranker.create(60)
   const results = []
-  for (const n of SIZES) {
-    const { vec, fts } = hybridResults(n)
+  for (const { rows: n, fragments = 1 } of CASES) {
+    const { vec, fts } = hybridResults(n, { fragments })
     const vecStream = arrow.tableToIPC(new arrow.Table(vec), 'stream')
     const ftsStream = arrow.tableToIPC(new arrow.Table(fts), 'stream')
     const runs = RUNS[n]
-    const row = { rows: n }
+    const row = { rows: n, fragments }
     row.lancerankBatch = await timeSpread(runs, () => rrf.rerankHybrid('q', vec, fts))
     row.lancerankBytes = await timeSpread(runs, () => rrf.rerankHybridIpc('q', vecStream, ftsStream))
     // LanceDB's RRF with the IPC conversions its public method performs.
@@ -76,10 +79,10 @@ async function main() {
     const theirs = (await lancedbRrf()).getChild('_rowid').toArray().slice(0, 5)
     row.sameTop5 = ours.every((v, i) => v === theirs[i])
     results.push(row)
-    const spread = (t) => `${t.min.toFixed(2)}/${t.median.toFixed(2)}/${t.max.toFixed(2)}`
+    const spread = (t) => `${t.min.toFixed(2)}/${t.median.toFixed(2)}/${t.max.toFixed(2)} (first ${t.first.toFixed(2)})`
     const ratio = (a, b) => `${(a.median / b.median).toFixed(1)}x`
     console.log(
-      `${String(n).padStart(7)} rows (${(row.bytesIn / 1e6).toFixed(1)} MB in, ${(row.bytesOut / 1e6).toFixed(1)} MB out), ms min/median/max | ` +
+      `${String(n).padStart(7)} rows${fragments > 1 ? ` over ${fragments} fragments` : ''} (${(row.bytesIn / 1e6).toFixed(1)} MB in, ${(row.bytesOut / 1e6).toFixed(1)} MB out), ms min/median/max | ` +
       `lancerank batch ${spread(row.lancerankBatch)} | bytes ${spread(row.lancerankBytes)} | ` +
       `lancedb ${spread(row.lancedb)} | js Map ${spread(row.jsMap)} | ` +
       `memcpy ${spread(row.memcpy)} | memcpy into new buffers ${spread(row.memcpyNew)} | ` +

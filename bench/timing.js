@@ -6,16 +6,24 @@ function median(xs) {
   return s[Math.floor(s.length / 2)]
 }
 
-/** Min, median and max milliseconds of `runs` awaited calls of `fn`, after `warmup` calls. */
+/**
+ * Min, median and max milliseconds of `runs` awaited calls of `fn`, after
+ * `warmup` calls; `first`: the milliseconds of the first of all.
+ */
 async function timeSpread(runs, fn, warmup = 1) {
-  for (let i = 0; i < warmup; i++) await fn()
+  let first
+  for (let i = 0; i < warmup; i++) {
+    const t0 = process.hrtime.bigint()
+    await fn()
+    first ??= Number(process.hrtime.bigint() - t0) / 1e6
+  }
   const samples = []
   for (let i = 0; i < runs; i++) {
     const t0 = process.hrtime.bigint()
     await fn()
     samples.push(Number(process.hrtime.bigint() - t0) / 1e6)
   }
-  return { min: Math.min(...samples), median: median(samples), max: Math.max(...samples) }
+  return { first, min: Math.min(...samples), median: median(samples), max: Math.max(...samples) }
 }
 
 /** Median milliseconds of `runs` awaited calls of `fn`, after `warmup` calls. */

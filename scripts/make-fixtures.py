@@ -23,8 +23,10 @@ ColBERT (issue: ColbertReranker):
                         canonical ColBERT (query of 32 tokens, no division)
   colbert-no-projection the encoder's hidden states without the projection: refused
 
-It also writes bench/matmul.onnx (one MatMul of two dynamic fp32 inputs): the
-benchmarks run it to measure the machine's fp32 matmul peak under ONNX Runtime.
+It also writes bench/matmul.onnx and bench/matmul_int8.onnx (one MatMul of two
+dynamic fp32 inputs, one MatMulInteger of uint8 × int8): the cross-encoder
+benchmark runs them to measure the machine's fp32 and int8 GEMM peaks under
+ONNX Runtime.
 """
 
 import importlib.metadata
@@ -240,17 +242,24 @@ def reference(folder, two_label):
     return cases
 
 
-def matmul_graph():
+def matmul_graphs():
+    """One MatMul of two dynamic fp32 inputs (bench/matmul.onnx) and one
+    MatMulInteger of uint8 × int8 (bench/matmul_int8.onnx, the kernel dynamic
+    int8 quantization runs): the benchmarks time them for the machine's peaks."""
     from onnx import TensorProto, helper
 
-    a = helper.make_tensor_value_info("a", TensorProto.FLOAT, ["m", "k"])
-    b = helper.make_tensor_value_info("b", TensorProto.FLOAT, ["k", "n"])
-    c = helper.make_tensor_value_info("c", TensorProto.FLOAT, ["m", "n"])
-    graph = helper.make_graph([helper.make_node("MatMul", ["a", "b"], ["c"])], "matmul", [a, b], [c])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 8
-    onnx.checker.check_model(model)
-    onnx.save(model, os.path.join(ROOT, "..", "..", "bench", "matmul.onnx"))
+    for name, op, a_type, b_type, c_type in [
+        ("matmul", "MatMul", TensorProto.FLOAT, TensorProto.FLOAT, TensorProto.FLOAT),
+        ("matmul_int8", "MatMulInteger", TensorProto.UINT8, TensorProto.INT8, TensorProto.INT32),
+    ]:
+        a = helper.make_tensor_value_info("a", a_type, ["m", "k"])
+        b = helper.make_tensor_value_info("b", b_type, ["k", "n"])
+        c = helper.make_tensor_value_info("c", c_type, ["m", "n"])
+        graph = helper.make_graph([helper.make_node(op, ["a", "b"], ["c"])], name, [a, b], [c])
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+        model.ir_version = 8
+        onnx.checker.check_model(model)
+        onnx.save(model, os.path.join(ROOT, "..", "..", "bench", f"{name}.onnx"))
 
 
 def colbert():
@@ -317,7 +326,7 @@ def main():
         with open(os.path.join(ROOT, "colbert-scores.json"), "w") as f:
             json.dump(colbert(), f, ensure_ascii=False, indent=1)
         return
-    matmul_graph()
+    matmul_graphs()
     os.makedirs(ROOT, exist_ok=True)
     refs = {}
     builds = [

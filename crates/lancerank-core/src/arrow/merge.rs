@@ -324,43 +324,34 @@ impl Candidates {
 /// Numbers the distinct row ids in order of first appearance: for each
 /// input, the number of each of its rows' ids; and how many there are.
 ///
-/// Ids that span at most twice their number (a result set that holds much
-/// of its table) are numbered through a table indexed by id, read and
-/// written in order; others through a hash map, whose random accesses were
-/// half the cost of merging.
+/// Where the ids fill much of the range they span, in all or in each
+/// fragment (a result set that holds much of its table, in one fragment or
+/// many), they are numbered through a table of slots ([`IdTable`]); others
+/// through a hash map, whose random accesses were half the cost of merging.
 fn number_row_ids(row_ids: &[Vec<u64>]) -> (Vec<Vec<u32>>, usize) {
     let total: usize = row_ids.iter().map(Vec::len).sum();
-    let (min, max) = row_ids
-        .iter()
-        .flatten()
-        .fold((u64::MAX, 0), |(lo, hi), &id| (lo.min(id), hi.max(id)));
     let mut count = 0u32;
     let mut next = || {
         count += 1;
         count - 1
     };
-    let dense = max
-        .checked_sub(min)
-        .and_then(|span| usize::try_from(span).ok())
-        .filter(|&span| span <= total.saturating_mul(2));
-    let groups = match dense {
-        Some(span) => {
-            let mut table = vec![u32::MAX; span + 1];
-            row_ids
-                .iter()
-                .map(|ids| {
-                    ids.iter()
-                        .map(|&id| {
-                            let slot = &mut table[(id - min) as usize];
-                            if *slot == u32::MAX {
-                                *slot = next();
-                            }
-                            *slot
-                        })
-                        .collect()
-                })
-                .collect()
+    let groups = match IdTable::new(row_ids, total) {
+        Some(IdTable::Span { lowest, slots }) => {
+            number_through_slots(row_ids, slots, |id| (id - lowest) as usize, next)
         }
+        Some(IdTable::Fragments {
+            first,
+            fragments,
+            slots,
+        }) => number_through_slots(
+            row_ids,
+            slots,
+            |id| {
+                let (lowest, first_slot) = fragments[((id >> 32) - first) as usize];
+                first_slot + (id as u32 - lowest) as usize
+            },
+            next,
+        ),
         None => {
             let mut numbering: FxHashMap<u64, u32> =
                 FxHashMap::with_capacity_and_hasher(total, Default::default());
@@ -375,6 +366,88 @@ fn number_row_ids(row_ids: &[Vec<u64>]) -> (Vec<Vec<u32>>, usize) {
         }
     };
     (groups, count as usize)
+}
+
+/// [`number_row_ids`] through `slots` slots, each id's found by `slot_of`.
+fn number_through_slots(
+    row_ids: &[Vec<u64>],
+    slots: usize,
+    slot_of: impl Fn(u64) -> usize,
+    mut next: impl FnMut() -> u32,
+) -> Vec<Vec<u32>> {
+    let mut numbers = vec![u32::MAX; slots];
+    row_ids
+        .iter()
+        .map(|ids| {
+            ids.iter()
+                .map(|&id| {
+                    let number = &mut numbers[slot_of(id)];
+                    if *number == u32::MAX {
+                        *number = next();
+                    }
+                    *number
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Where each row id's slot is, when the ids need at most twice their
+/// number of slots (plus one): read and written nearly in order when the
+/// ids come nearly in order.
+enum IdTable {
+    /// A slot for every id from the lowest to the highest.
+    Span { lowest: u64, slots: usize },
+    /// A slot for every offset between the lowest and the highest id of
+    /// each fragment (LanceDB's row ids are `fragment << 32 | offset`):
+    /// per fragment from `first`, its lowest offset and its first slot.
+    Fragments {
+        first: u64,
+        fragments: Vec<(u32, usize)>,
+        slots: usize,
+    },
+}
+
+impl IdTable {
+    /// `None` when neither layout fits in twice the `total` of ids, plus one.
+    fn new(row_ids: &[Vec<u64>], total: usize) -> Option<Self> {
+        let limit = total.saturating_mul(2).saturating_add(1);
+        let (lowest, highest) = row_ids
+            .iter()
+            .flatten()
+            .fold((u64::MAX, 0), |(lo, hi), &id| (lo.min(id), hi.max(id)));
+        let span = usize::try_from(highest.checked_sub(lowest)?).ok()?;
+        if span < limit {
+            return Some(Self::Span {
+                lowest,
+                slots: span + 1,
+            });
+        }
+        let (first, last) = (lowest >> 32, highest >> 32);
+        let fragment_span = usize::try_from(last - first)
+            .ok()
+            .filter(|&span| span < limit)?;
+        // Per fragment, its lowest and highest offset (lowest > highest: no ids).
+        let mut bounds = vec![(u32::MAX, 0u32); fragment_span + 1];
+        for &id in row_ids.iter().flatten() {
+            let (lo, hi) = &mut bounds[((id >> 32) - first) as usize];
+            *lo = (*lo).min(id as u32);
+            *hi = (*hi).max(id as u32);
+        }
+        let mut slots = 0usize;
+        let mut fragments = Vec::with_capacity(bounds.len());
+        for (lo, hi) in bounds {
+            fragments.push((lo, slots));
+            if lo <= hi {
+                slots = slots.checked_add((hi - lo) as usize + 1)?;
+            }
+        }
+        (slots <= limit).then_some(Self::Fragments {
+            first,
+            fragments,
+            slots,
+        })
+    }
 }
 
 /// Candidate numbers by `relevance` descending (Float32 total order, as
@@ -587,13 +660,31 @@ fn unify_schemas(inputs: &[(String, RecordBatch)]) -> Result<(Vec<Field>, Metada
 
 #[cfg(test)]
 mod tests {
-    use super::{number_row_ids, ranking_order};
+    use super::{number_row_ids, ranking_order, IdTable};
 
     #[test]
     fn row_ids_are_numbered_by_first_appearance_dense_or_not() {
-        // Dense (a table by id), sparse (a hash map), repeats, and empty inputs.
+        // Dense in one fragment and in several (a table), sparse (a hash
+        // map), repeats, and empty inputs.
+        let fragment = |f: u64, offset: u64| f << 32 | offset;
         for ids in [
             vec![vec![7, 5, 9, 5], vec![9, 6, 7, 8], vec![]],
+            vec![
+                vec![
+                    fragment(3, 10),
+                    fragment(1, u32::MAX as u64),
+                    fragment(3, 11),
+                ],
+                vec![
+                    fragment(1, u32::MAX as u64 - 1),
+                    fragment(3, 10),
+                    fragment(2, 0),
+                ],
+            ],
+            vec![
+                vec![fragment(0, 0), fragment(0, 1 << 20)],
+                vec![fragment(1, 5)],
+            ],
             vec![vec![u64::MAX, 0, 1 << 40], vec![0, 3, u64::MAX]],
             vec![vec![], vec![]],
             vec![vec![42]],
@@ -615,6 +706,33 @@ mod tests {
                 .collect();
             assert_eq!(number_row_ids(&ids), (expected, seen.len()), "{ids:?}");
         }
+    }
+
+    #[test]
+    fn the_id_table_takes_ids_dense_within_their_fragments() {
+        let fragment = |f: u64, offset: u64| f << 32 | offset;
+        // Three fragments, each filled: a table of a slot per id. One id far
+        // from the others within its fragment, or fragments far apart: a
+        // hash map.
+        let dense = vec![(0..40)
+            .map(|i| fragment(i % 3 + 5, i / 3))
+            .collect::<Vec<_>>()];
+        assert!(matches!(
+            IdTable::new(&dense, 40),
+            Some(IdTable::Fragments { slots: 40, .. })
+        ));
+        let mut far = dense.clone();
+        far[0].push(fragment(6, 1000));
+        assert!(IdTable::new(&far, 41).is_none());
+        let mut apart = dense;
+        apart[0].push(fragment(1000, 0));
+        assert!(IdTable::new(&apart, 41).is_none());
+        // Within twice their number of each other across a fragment's end: one span.
+        let across = vec![vec![fragment(1, 0), fragment(0, u32::MAX as u64)]];
+        assert!(matches!(
+            IdTable::new(&across, 2),
+            Some(IdTable::Span { slots: 2, .. })
+        ));
     }
 
     /// The order a stable sort by `f32::total_cmp`, descending, gives.

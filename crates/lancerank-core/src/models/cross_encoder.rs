@@ -23,9 +23,10 @@ use crate::models::tokenization::{TextTokenizer, TokenBatch};
 use crate::scoring::Scorer;
 
 /// Which activation turns a one-label logit into a score.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Activation {
     /// What `config.json` names; a sigmoid when it names nothing.
+    #[default]
     Auto,
     Sigmoid,
     /// Raw logits.
@@ -88,12 +89,6 @@ pub struct LlmOptions {
     pub template: TemplateChoice,
     pub instruction: Option<String>,
     pub prefix_reuse: PrefixReuse,
-}
-
-impl Default for Activation {
-    fn default() -> Self {
-        Self::Auto
-    }
 }
 
 /// The limit when neither the tokenizer nor the model states one.
