@@ -31,8 +31,8 @@ impl FromNapiValue for IpcInput {
 }
 
 /// `pieces` joined into one 64-byte aligned buffer. A large input is copied
-/// in two halves at once, this thread and a helper each writing one half, so
-/// the JavaScript thread is held for about half as long.
+/// in two halves at once by the two helper threads of `task::join`, while
+/// the JavaScript thread waits, so it is held for about half as long.
 fn joined(pieces: &[&[u8]]) -> napi::Result<arrow_buffer::Buffer> {
     let total: usize = pieces.iter().map(|p| p.len()).sum();
     let mut joined = arrow_buffer::MutableBuffer::new(total);
@@ -68,8 +68,8 @@ pub fn read_result(input: Option<IpcInput>, name: &str) -> lancerank_core::Resul
 }
 
 /// Both sides of a hybrid call from their IPC bytes, read at once when they
-/// hold at least `PARALLEL_BYTES` together (reading is mostly checking the text's UTF-8, one pass over
-/// each input's bytes).
+/// hold at least `PARALLEL_BYTES` together (reading is mostly checking the
+/// text's UTF-8, one pass over each input's bytes).
 pub fn read_hybrid(
     vector: Option<IpcInput>,
     fts: Option<IpcInput>,
