@@ -344,6 +344,16 @@ fn child_of<'a>(input: &'a Input<'a>, size: usize, row: usize) -> Option<(&'a In
     Some((input.child.as_deref()?, (input.offset + row) * size))
 }
 
+/// [`child_of`] the row a source points at, if the input has the column and
+/// its child values.
+fn resolve_child<'a>(
+    inputs: &'a [Option<Input<'a>>],
+    source: Option<Source>,
+    size: usize,
+) -> Option<(&'a Input<'a>, usize)> {
+    resolve(inputs, source).and_then(|(input, row)| child_of(input, size, row))
+}
+
 /// Appends a validity bitmap of `rows` bits (nothing if `null_count` is 0).
 fn write_bits(out: &mut Vec<u8>, rows: usize, bit: impl Fn(usize) -> bool) {
     let start = out.len();
@@ -428,8 +438,7 @@ fn write_column(
             validity(out);
             let child_valid = |i: usize| {
                 let (s, k) = (i / size.max(1), i % size.max(1));
-                resolve(inputs, sources[s])
-                    .and_then(|(input, row)| child_of(input, size, row))
+                resolve_child(inputs, sources[s], size)
                     .is_some_and(|(data, first)| nulls_allow(data.nulls, first + k))
             };
             let child_rows = rows * size;
@@ -439,8 +448,7 @@ fn write_column(
             match child {
                 ChildLayout::Fixed(width) => {
                     for &s in sources {
-                        match resolve(inputs, s).and_then(|(input, row)| child_of(input, size, row))
-                        {
+                        match resolve_child(inputs, s, size) {
                             Some((data, first)) => {
                                 let start = (data.offset + first) * width;
                                 out.extend_from_slice(
@@ -454,11 +462,9 @@ fn write_column(
                 }
                 ChildLayout::Bits => write_bits(out, child_rows, |i| {
                     let (s, k) = (i / size.max(1), i % size.max(1));
-                    resolve(inputs, sources[s])
-                        .and_then(|(input, row)| child_of(input, size, row))
-                        .is_some_and(|(data, first)| {
-                            bit_util::get_bit(data.buffers[0], data.offset + first + k)
-                        })
+                    resolve_child(inputs, sources[s], size).is_some_and(|(data, first)| {
+                        bit_util::get_bit(data.buffers[0], data.offset + first + k)
+                    })
                 }),
             }
         }
